@@ -1,0 +1,1 @@
+"""Data model, project file, playback clock and edit operations (no Qt, no torch)."""

@@ -1,0 +1,115 @@
+"""Which indicators are visible at time t, and what each one shows then.
+
+A pure function of the project and a time: the player and the exporter both call it, so
+the preview and the exported video can never disagree about what is on screen.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from narrlocal_gui.core.model import (
+    Box,
+    DisplaySettings,
+    HeatSample,
+    Indicator,
+    IndicatorStyle,
+    Phrase,
+    Project,
+    Rgb,
+    TrackPoint,
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class VisibleIndicator:
+    """One indicator as it must be drawn at one instant (plain data for render/)."""
+
+    indicator_id: str
+    style: IndicatorStyle
+    color: Rgb
+    label: str
+    box: Box | None
+    heatmap: npt.NDArray[np.float32] | None
+
+
+def display_span(
+    indicator: Indicator, phrase: Phrase, settings: DisplaySettings
+) -> tuple[float, float]:
+    """[start, end) in seconds during which ``indicator`` is shown.
+
+    The per-indicator override wins over the project default; a default of None means the
+    phrase's own span. A fixed duration runs from the phrase start even when the phrase is
+    longer (the patent: an action highlighted "for only three seconds").
+    """
+    duration = indicator.duration_override
+    if duration is None:
+        duration = settings.default_duration
+    if duration is None:
+        # A zero-length phrase would never be visible; keep it on screen for one frame's worth.
+        return phrase.start, max(phrase.end, phrase.start + 1e-3)
+    return phrase.start, phrase.start + duration
+
+
+def box_at(track: tuple[TrackPoint, ...], t: float) -> Box | None:
+    """The track's box at ``t``: linear between neighbouring points, held beyond the ends."""
+    if not track:
+        return None
+    times = [p.time for p in track]
+    i = bisect.bisect_right(times, t)
+    if i == 0:
+        return track[0].box
+    if i == len(track):
+        return track[-1].box
+    before, after = track[i - 1], track[i]
+    span = after.time - before.time
+    if span <= 0.0:
+        return after.box
+    return before.box.lerp(after.box, (t - before.time) / span)
+
+
+def heatmap_at(samples: tuple[HeatSample, ...], t: float) -> npt.NDArray[np.float32] | None:
+    """The heat map at ``t``: blended between the two nearest samples of the same shape."""
+    if not samples:
+        return None
+    times = [s.time for s in samples]
+    i = bisect.bisect_right(times, t)
+    if i == 0:
+        return samples[0].grid
+    if i == len(samples):
+        return samples[-1].grid
+    before, after = samples[i - 1], samples[i]
+    span = after.time - before.time
+    if span <= 0.0 or before.grid.shape != after.grid.shape:
+        return before.grid if (t - before.time) <= (after.time - t) else after.grid
+    a = np.float32((t - before.time) / span)
+    blended: npt.NDArray[np.float32] = before.grid * (np.float32(1.0) - a) + after.grid * a
+    return blended
+
+
+def visible_indicators(project: Project, t: float) -> list[VisibleIndicator]:
+    """The enabled indicators whose display span contains ``t``, in project order."""
+    phrases = {p.id: p for p in project.phrases}
+    out: list[VisibleIndicator] = []
+    for ind in project.indicators:
+        if not ind.enabled:
+            continue
+        phrase = phrases[ind.phrase_id]
+        start, end = display_span(ind, phrase, project.display)
+        if not (start <= t < end):
+            continue
+        out.append(
+            VisibleIndicator(
+                indicator_id=ind.id,
+                style=ind.style,
+                color=ind.color,
+                label=phrase.text,
+                box=box_at(ind.track, t),
+                heatmap=heatmap_at(ind.heatmaps, t),
+            )
+        )
+    return out

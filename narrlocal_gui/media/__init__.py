@@ -1,0 +1,1 @@
+"""Decoding with exact seeking, frame cache, audio decode and output (no Qt)."""

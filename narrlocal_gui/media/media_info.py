@@ -1,0 +1,323 @@
+"""What a media file is: kind, true duration, display size, rate, rotation, audio.
+
+:func:`probe` answers that for any supported file. For a video it is built on the
+:class:`~narrlocal_gui.media.video_reader.VideoReader` packet index, so the duration is the
+one that can really be played, not what the header claims (a truncated recording keeps the
+header of the full one). For an audio-only file the audio packets are indexed the same way.
+
+The small helpers below (path checks, opening a container, choosing streams) are shared by
+the modules of this package; every user-caused failure becomes a :class:`MediaError` with
+one sentence naming the file.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import av
+import av.container
+from av.audio.stream import AudioStream
+from av.stream import Disposition
+from av.video.stream import VideoStream
+
+from narrlocal_gui.errors import MediaError
+
+__all__ = [
+    "CancelCallback",
+    "Cancelled",
+    "MediaInfo",
+    "MediaKind",
+    "ProgressCallback",
+    "check_media_path",
+    "probe",
+]
+
+ProgressCallback = Callable[[float], None]
+"""Called with the fraction done, 0.0 to 1.0, from the thread doing the work."""
+
+CancelCallback = Callable[[], bool]
+"""Polled while working; returning True stops the work with :class:`Cancelled`."""
+
+VALID_ROTATIONS = (0, 90, 180, 270)
+
+NOT_MEDIA = (
+    "it is not a video, image or audio file (the data is in no format this program can read)"
+)
+
+# FFmpeg demuxers that "open" things which are not media at all (tty renders any text file
+# as a video of ANSI art), so accepting them would show garbage instead of an error.
+_REJECTED_FORMATS = frozenset({"tty"})
+
+
+class Cancelled(Exception):  # noqa: N818 - it is an outcome the caller asked for, not an error
+    """The caller's ``cancel()`` returned True while a file was being indexed or decoded."""
+
+
+class MediaKind(StrEnum):
+    VIDEO = "video"
+    IMAGE = "image"
+    AUDIO = "audio"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """Facts about one media file, in media time (0 = the first video frame).
+
+    ``width``/``height`` are the display size after rotation (0 for audio). ``rotation`` is
+    the clockwise turn, in degrees, applied to the stored picture to show it upright (a phone
+    held upright records 90). ``fps`` is the average rate, ``frame_count / duration``.
+    """
+
+    path: Path
+    kind: MediaKind
+    duration: float
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    rotation: int
+    has_audio: bool
+    audio_sample_rate: int
+    audio_channels: int
+    video_codec: str | None
+    audio_codec: str | None
+    size_bytes: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, MediaKind):
+            raise ValueError(f"kind must be a MediaKind, not {self.kind!r}")
+        if not math.isfinite(self.duration) or self.duration < 0:
+            raise ValueError(f"duration must be a finite number >= 0, not {self.duration}")
+        if not math.isfinite(self.fps) or self.fps < 0:
+            raise ValueError(f"fps must be a finite number >= 0, not {self.fps}")
+        if self.width < 0 or self.height < 0 or self.frame_count < 0 or self.size_bytes < 0:
+            raise ValueError("width, height, frame_count and size_bytes must be >= 0")
+        if self.rotation not in VALID_ROTATIONS:
+            raise ValueError(f"rotation must be one of {VALID_ROTATIONS}, not {self.rotation}")
+        if self.kind is MediaKind.AUDIO:
+            if self.width or self.height or self.frame_count or self.video_codec is not None:
+                raise ValueError("an audio file has no picture: size, frames and codec must be 0")
+            if not self.has_audio:
+                raise ValueError("an audio file must have audio")
+        elif self.width <= 0 or self.height <= 0 or self.frame_count <= 0:
+            raise ValueError("a video or image needs a positive size and at least one frame")
+        if self.has_audio:
+            if self.audio_sample_rate <= 0 or self.audio_channels <= 0:
+                raise ValueError("audio needs a positive sample rate and channel count")
+        elif self.audio_sample_rate or self.audio_channels or self.audio_codec is not None:
+            raise ValueError("without audio, the audio rate, channels and codec must be empty")
+
+    @property
+    def frame_duration(self) -> float:
+        """Average seconds per frame (0 for audio)."""
+        return 1.0 / self.fps if self.fps > 0 else 0.0
+
+
+def describe(path: Path) -> str:
+    """How messages name a file: the path as given, quoted."""
+    return f"'{path}'"
+
+
+def check_media_path(path: str | os.PathLike[str]) -> Path:
+    """Check that ``path`` is a readable, non-empty file, or raise a :class:`MediaError`."""
+    p = Path(path)
+    name = describe(p)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise MediaError(f"Cannot open {name}: the file does not exist.") from None
+    except PermissionError:
+        raise MediaError(f"Cannot open {name}: permission denied.") from None
+    except OSError as exc:
+        raise MediaError(f"Cannot open {name}: {exc.strerror or exc}.") from None
+    if p.is_dir():
+        raise MediaError(f"Cannot open {name}: it is a folder, not a media file.")
+    if not p.is_file():
+        raise MediaError(f"Cannot open {name}: it is not a regular file.")
+    # Opening is the only reliable test (ACLs, root, network shares): os.access can lie.
+    try:
+        with p.open("rb") as fh:
+            fh.read(1)
+    except PermissionError:
+        raise MediaError(
+            f"Cannot open {name}: permission denied (the file is not readable)."
+        ) from None
+    except OSError as exc:
+        raise MediaError(f"Cannot open {name}: {exc.strerror or exc}.") from None
+    if st.st_size == 0:
+        raise MediaError(f"Cannot open {name}: the file is empty.")
+    return p
+
+
+def open_container(path: Path) -> av.container.InputContainer:
+    """Open ``path`` for demuxing, turning every FFmpeg failure into a :class:`MediaError`."""
+    name = describe(path)
+    try:
+        container = av.open(str(path), mode="r")
+    except PermissionError:
+        raise MediaError(f"Cannot open {name}: permission denied.") from None
+    except (av.error.InvalidDataError, av.error.DemuxerNotFoundError):
+        raise MediaError(f"Cannot open {name}: {NOT_MEDIA}.") from None
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(f"Cannot open {name}: {_reason(exc)}.") from None
+    if container.format.name in _REJECTED_FORMATS:
+        container.close()
+        raise MediaError(f"Cannot open {name}: {NOT_MEDIA}.")
+    return container
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return str(text).rstrip(".")
+
+
+def pick_video_stream(container: av.container.InputContainer) -> VideoStream | None:
+    """The main video stream, ignoring cover art attached to audio files."""
+    candidates = [
+        s for s in container.streams.video if not s.disposition & Disposition.attached_pic
+    ]
+    if not candidates:
+        return None
+    defaults = [s for s in candidates if s.disposition & Disposition.default]
+    return (defaults or candidates)[0]
+
+
+def pick_audio_stream(container: av.container.InputContainer) -> AudioStream | None:
+    """The main audio stream (the one marked default, else the first)."""
+    streams = list(container.streams.audio)
+    if not streams:
+        return None
+    defaults = [s for s in streams if s.disposition & Disposition.default]
+    return (defaults or streams)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class AudioFields:
+    """The audio part of a :class:`MediaInfo`."""
+
+    has_audio: bool
+    sample_rate: int
+    channels: int
+    codec: str | None
+
+    def __post_init__(self) -> None:
+        if self.has_audio and (self.sample_rate <= 0 or self.channels <= 0):
+            raise ValueError("audio needs a positive sample rate and channel count")
+
+
+NO_AUDIO = AudioFields(False, 0, 0, None)
+
+
+def audio_fields(stream: AudioStream | None) -> AudioFields:
+    """Describe an audio stream; one that cannot be decoded counts as no audio."""
+    if stream is None:
+        return NO_AUDIO
+    # PyAV leaves codec_context as None when FFmpeg has no decoder for the codec.
+    ctx = stream.codec_context
+    if ctx is None or not ctx.sample_rate or not ctx.channels:
+        return NO_AUDIO
+    return AudioFields(True, int(ctx.sample_rate), int(ctx.channels), str(ctx.name))
+
+
+def probe(
+    path: str | os.PathLike[str],
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCallback | None = None,
+) -> MediaInfo:
+    """Describe a video, image or audio file; raise :class:`MediaError` for anything else.
+
+    Videos are indexed (every packet is read, nothing decoded but the first frame), so this
+    takes about a second per hour of video and reports ``progress``/honours ``cancel``.
+    """
+    # Imported here because the readers import this module for MediaInfo.
+    from narrlocal_gui.media.source import open_media, sniff_kind
+
+    p = check_media_path(path)
+    kind = sniff_kind(p)
+    if kind is MediaKind.AUDIO:
+        return _probe_audio_only(p, progress, cancel)
+    with open_media(p, cache_bytes=1 << 20, progress=progress, cancel=cancel) as source:
+        return source.info
+
+
+def _probe_audio_only(
+    path: Path, progress: ProgressCallback | None, cancel: CancelCallback | None
+) -> MediaInfo:
+    name = describe(path)
+    size = path.stat().st_size
+    container = open_container(path)
+    try:
+        stream = pick_audio_stream(container)
+        if stream is None:
+            raise MediaError(f"Cannot open {name}: it has neither video nor audio.")
+        fields = audio_fields(stream)
+        if not fields.has_audio:
+            raise MediaError(
+                f"Cannot open {name}: its audio codec is not supported by this program."
+            )
+        tb = stream.time_base
+        if tb is None:
+            raise MediaError(f"Cannot open {name}: its audio stream has no time base.")
+        # The header's duration can be wrong (truncated files); the packets are the truth.
+        first: int | None = None
+        end: int | None = None
+        count = 0
+        try:
+            for packet in container.demux(stream):
+                if packet.pts is None or packet.size == 0:
+                    continue
+                first = packet.pts if first is None else min(first, packet.pts)
+                stop = packet.pts + max(int(packet.duration or 0), 0)
+                end = stop if end is None else max(end, stop)
+                count += 1
+                if count % 4096 == 0:
+                    report_progress(progress, cancel, _fraction(packet.pos, size))
+        except av.error.FFmpegError:
+            pass  # damaged tail: what was read so far is what can be played
+        if first is None or end is None:
+            raise MediaError(f"Cannot open {name}: its audio stream contains no data.")
+        duration = float((end - first) * tb)
+    finally:
+        container.close()
+    if progress is not None:
+        progress(1.0)
+    return MediaInfo(
+        path=path,
+        kind=MediaKind.AUDIO,
+        duration=max(duration, 0.0),
+        width=0,
+        height=0,
+        fps=0.0,
+        frame_count=0,
+        rotation=0,
+        has_audio=True,
+        audio_sample_rate=fields.sample_rate,
+        audio_channels=fields.channels,
+        video_codec=None,
+        audio_codec=fields.codec,
+        size_bytes=size,
+    )
+
+
+def _fraction(pos: int | None, size: int) -> float | None:
+    if pos is None or pos < 0 or size <= 0:
+        return None
+    return min(pos / size, 1.0)
+
+
+def report_progress(
+    progress: ProgressCallback | None,
+    cancel: CancelCallback | None,
+    fraction: float | None,
+) -> None:
+    """Poll ``cancel`` (raising :class:`Cancelled`) then report ``fraction`` if known."""
+    if cancel is not None and cancel():
+        raise Cancelled("cancelled by the caller")
+    if progress is not None and fraction is not None:
+        progress(min(max(fraction, 0.0), 1.0))

@@ -1,0 +1,784 @@
+"""Frame-exact random access to a video file.
+
+Opening a :class:`VideoReader` reads every packet of the video stream once, without
+decoding (about a second per hour of video), and keeps their presentation timestamps and
+keyframe flags. That index is the ground truth for everything else:
+
+* frame times are exact, also for variable frame rate;
+* the duration is what the file really contains (a truncated recording keeps the header of
+  the complete one, so the header's duration cannot be trusted);
+* a request for frame *i* seeks to the keyframe at or before *i* and decodes forward until
+  the frame whose timestamp is that of *i*, so the returned picture is exactly frame *i*.
+
+Media time 0 is the first frame's presentation time: a stream that starts at 1.4 s (common
+in MPEG-TS) has ``frame_times[0] == 0`` and :attr:`VideoReader.origin` == 1.4.
+
+Sequential reading never seeks: when the requested frame is a little ahead of the decoder
+(or no keyframe lies between), decoding simply continues. Frames decoded on the way go into
+a byte-bounded :class:`FrameCache` (those so far before the target that the cache could not
+keep them anyway are not converted to RGB), so stepping back is usually free. Frame 0 is
+decoded on opening and always kept. A packet that fails to decode is skipped; a frame that
+cannot be decoded at all is shown as the nearest decodable frame before it (or after it
+when none precedes it), as a player would. A partial packet at the very end of a truncated
+file is left out of the index and never reaches the decoder.
+
+Pictures are RGB ``uint8`` arrays of shape (height, width, 3), turned upright according to
+the stream's display matrix (rotation and mirroring, following FFmpeg's own rules), and
+read-only. A reader may be shared between threads: decoding is serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import av
+import av.container
+import numpy as np
+from av.packet import Packet
+from av.sidedata.sidedata import Type as SideDataType
+from av.video.frame import VideoFrame
+from av.video.reformatter import VideoReformatter
+from av.video.stream import VideoStream
+
+from narrlocal_gui.errors import MediaError
+from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES, FrameCache
+from narrlocal_gui.media.media_info import (
+    NOT_MEDIA,
+    CancelCallback,
+    MediaInfo,
+    MediaKind,
+    ProgressCallback,
+    audio_fields,
+    check_media_path,
+    describe,
+    open_container,
+    pick_audio_stream,
+    pick_video_stream,
+    report_progress,
+)
+
+__all__ = ["Frame", "Orientation", "VideoReader"]
+
+# Decoding this many frames costs about as much as a seek (demuxer reposition + decoder
+# flush + the keyframe itself), so a short jump forward is cheaper without seeking.
+_SEEK_COST_FRAMES = 8
+# Used only when a stream declares no usable frame rate at all.
+_FALLBACK_FPS = 25.0
+# Times computed by callers (i / fps) can land a hair before the stored frame time.
+_TIME_EPSILON = 1e-6
+_PROGRESS_EVERY = 2048
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Frame:
+    """One decoded picture: frame ``index`` shown from ``time`` (seconds of media time)."""
+
+    index: int
+    time: float
+    image: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.index < 0:
+            raise ValueError(f"frame index must be >= 0, not {self.index}")
+        if not math.isfinite(self.time):
+            raise ValueError(f"frame time must be finite, not {self.time}")
+        img = self.image
+        if not isinstance(img, np.ndarray) or img.dtype != np.uint8:
+            raise ValueError("frame image must be a uint8 numpy array")
+        if img.ndim != 3 or img.shape[2] != 3 or img.shape[0] == 0 or img.shape[1] == 0:
+            raise ValueError(f"frame image must have shape (H, W, 3), not {img.shape}")
+        # Frames are shared through the cache, so nobody may change one in place.
+        img.setflags(write=False)
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Orientation:
+    """How to turn a stored picture upright: quarter turns, then optional mirroring.
+
+    ``rotation`` is the clockwise display rotation in degrees (reported in
+    :class:`MediaInfo`); ``quarter_turns`` is the equivalent ``np.rot90`` count
+    (counter-clockwise); the flips are applied after turning.
+    """
+
+    rotation: int
+    quarter_turns: int
+    vflip: bool = False
+    hflip: bool = False
+
+    def __post_init__(self) -> None:
+        if self.rotation not in (0, 90, 180, 270):
+            raise ValueError(f"rotation must be 0, 90, 180 or 270, not {self.rotation}")
+        if self.quarter_turns not in (0, 1, 2, 3):
+            raise ValueError(f"quarter_turns must be 0..3, not {self.quarter_turns}")
+
+    @property
+    def is_identity(self) -> bool:
+        return self.quarter_turns == 0 and not self.vflip and not self.hflip
+
+    @property
+    def swaps_axes(self) -> bool:
+        return self.quarter_turns % 2 == 1
+
+    def apply(self, image: np.ndarray) -> np.ndarray:
+        if self.is_identity:
+            return image
+        out = np.rot90(image, self.quarter_turns) if self.quarter_turns else image
+        if self.vflip:
+            out = out[::-1]
+        if self.hflip:
+            out = out[:, ::-1]
+        return np.ascontiguousarray(out)
+
+    @classmethod
+    def from_display_matrix(cls, matrix: Sequence[int]) -> Orientation:
+        """Orientation for an FFmpeg display matrix (9 ints, 16.16 fixed point).
+
+        Mirrors the autorotation of the ``ffmpeg`` command line so pictures look the same
+        as in FFmpeg-based players.
+        """
+        m = [float(v) / 65536.0 for v in matrix[:6]]
+        sx = math.hypot(m[0], m[3])
+        sy = math.hypot(m[1], m[4])
+        if sx == 0.0 or sy == 0.0:
+            return IDENTITY
+        theta = float(round(math.degrees(math.atan2(m[1] / sy, m[0] / sx))))
+        theta -= 360.0 * math.floor(theta / 360.0 + 0.9 / 360.0)
+        if abs(theta - 90.0) < 1.0:
+            # FFmpeg: transpose=cclock_flip when m[3] > 0, else transpose=clock.
+            return cls(90, 1, vflip=True) if m[3] > 0 else cls(90, 3)
+        if abs(theta - 180.0) < 1.0:
+            hflip, vflip = m[0] < 0, m[4] < 0
+            if hflip and vflip:
+                return cls(180, 2)
+            return cls(180, 0, vflip=vflip, hflip=hflip)
+        if abs(theta - 270.0) < 1.0:
+            # FFmpeg: transpose=clock_flip when m[3] < 0, else transpose=cclock.
+            return cls(270, 3, vflip=True) if m[3] < 0 else cls(270, 1)
+        if abs(theta) < 1.0 or abs(theta - 360.0) < 1.0:
+            return cls(0, 0, vflip=m[4] < 0)
+        # Arbitrary angles are rare enough (and FFmpeg pads them) that the nearest quarter
+        # turn is the useful answer.
+        quarter = round(theta / 90.0) % 4
+        return cls(quarter * 90, (4 - quarter) % 4)
+
+    @classmethod
+    def from_rotation(cls, clockwise_degrees: int) -> Orientation:
+        quarter = round(clockwise_degrees / 90.0) % 4
+        return cls(quarter * 90, (4 - quarter) % 4)
+
+
+IDENTITY = Orientation(0, 0)
+
+
+def _orientation_of(frame: VideoFrame, stream: VideoStream) -> Orientation:
+    # PyAV's stub types side_data as a TypedDict; at run time it is keyed by side-data Type.
+    side_data: Any = frame.side_data
+    try:
+        side = side_data.get(SideDataType.DISPLAYMATRIX)
+    except (KeyError, ValueError, TypeError):
+        side = None
+    if side is not None:
+        raw = bytes(side)
+        if len(raw) >= 36:
+            matrix = np.frombuffer(raw[:36], dtype="<i4").tolist()
+            return Orientation.from_display_matrix(matrix)
+    # Files written by old tools carry only a "rotate" tag (clockwise degrees).
+    tag = stream.metadata.get("rotate")
+    if tag:
+        try:
+            return Orientation.from_rotation(int(float(tag)))
+        except ValueError:
+            return IDENTITY
+    return IDENTITY
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Index:
+    """The video packets in presentation order."""
+
+    pts: np.ndarray  # int64 timestamps in stream time base (synthetic when timeless)
+    times: np.ndarray  # float64 seconds of media time
+    keyframes: np.ndarray  # int64 frame indices of keyframes, ascending, never empty
+    duration: float
+    origin: float  # container seconds of media time 0
+    timeless: bool  # no timestamps: frames are counted from the start of the file
+
+
+def _build_index(
+    container: av.container.InputContainer,
+    stream: VideoStream,
+    name: str,
+    size: int,
+    progress: ProgressCallback | None,
+    cancel: CancelCallback | None,
+) -> _Index:
+    ts_list: list[int | None] = []
+    key_list: list[bool] = []
+    dur_list: list[int] = []
+    corrupt_list: list[bool] = []
+    packets = container.demux(stream)
+    count = 0
+    try:
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except (av.error.FFmpegError, OSError):
+                break  # damaged beyond this point: the packets read so far are the file
+            count += 1
+            if count % _PROGRESS_EVERY == 0:
+                fraction = packet.pos / size if packet.pos is not None and packet.pos >= 0 else None
+                report_progress(progress, cancel, fraction)
+            if packet.size == 0 or packet.is_discard:
+                continue  # the flush packet; frames an edit list hides
+            ts = packet.pts if packet.pts is not None else packet.dts
+            ts_list.append(ts)
+            key_list.append(bool(packet.is_keyframe))
+            dur_list.append(int(packet.duration or 0))
+            corrupt_list.append(bool(packet.is_corrupt))
+    finally:
+        close = getattr(packets, "close", None)
+        if close is not None:
+            close()
+    # A recording cut off mid-write ends in a partial packet that cannot be decoded.
+    while len(ts_list) > 1 and corrupt_list[-1]:
+        for lst in (ts_list, key_list, dur_list, corrupt_list):
+            lst.pop()
+    if not ts_list:
+        raise MediaError(f"Cannot open {name}: its video stream contains no frames.")
+
+    tb = stream.time_base or Fraction(1, 90000)
+    rate = _declared_rate(stream)
+    n = len(ts_list)
+    timeless = any(ts is None for ts in ts_list)
+    if timeless:
+        # Elementary streams (.h264) carry no timestamps and cannot seek: frames are
+        # numbered in decode order and timed at the declared rate.
+        tb = Fraction(1, 1) / Fraction(rate).limit_denominator(1_000_000)
+        pts = np.arange(n, dtype=np.int64)
+        keyframes = np.zeros(1, dtype=np.int64)
+        durations = np.ones(n, dtype=np.int64)
+    else:
+        raw = np.asarray(ts_list, dtype=np.int64)
+        order = np.argsort(raw, kind="stable")
+        sorted_ts = raw[order]
+        unique_ts, first_pos = np.unique(sorted_ts, return_index=True)
+        is_key = np.asarray(key_list, dtype=bool)[order]
+        # A timestamp shared by two packets is one frame slot; it is a keyframe if any is.
+        key_flags = np.logical_or.reduceat(is_key, first_pos)
+        pts = unique_ts
+        durations = np.asarray(dur_list, dtype=np.int64)[order][first_pos]
+        keyframes = np.flatnonzero(key_flags).astype(np.int64)
+        if keyframes.size == 0 or keyframes[0] != 0:
+            # Without a keyframe flag on the first frame, decoding from the start is the
+            # only way in; the decoder itself skips what it cannot show.
+            keyframes = np.concatenate([np.zeros(1, dtype=np.int64), keyframes])
+    times = (pts - pts[0]).astype(np.float64) * float(tb)
+    last = _last_frame_duration(times, int(durations[-1]) * float(tb), rate)
+    duration = float(times[-1] + last)
+    origin = float(int(pts[0]) * tb) if not timeless else 0.0
+    times.setflags(write=False)
+    report_progress(progress, cancel, 1.0)
+    return _Index(pts, times, keyframes, duration, origin, timeless)
+
+
+def _declared_rate(stream: VideoStream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate is not None and 0 < float(rate) < 1000:
+            return float(rate)
+    return _FALLBACK_FPS
+
+
+def _last_frame_duration(times: np.ndarray, packet_duration: float, rate: float) -> float:
+    if times.size > 1:
+        typical = float(np.median(np.diff(times)))
+        if typical > 0 and 0 < packet_duration <= 10 * typical:
+            return packet_duration
+        if typical > 0:
+            return typical
+    if packet_duration > 0:
+        return packet_duration
+    return 1.0 / rate
+
+
+def _is_single_image_format(format_name: str) -> bool:
+    names = format_name.split(",")
+    return any(n == "image2" or n.endswith("_pipe") for n in names)
+
+
+class VideoReader:
+    """Random and sequential frame access to one video file.
+
+    ``progress(fraction)`` and ``cancel()`` are called while the packets are indexed;
+    cancelling raises :class:`~narrlocal_gui.media.media_info.Cancelled`.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        progress: ProgressCallback | None = None,
+        cancel: CancelCallback | None = None,
+    ) -> None:
+        self._path = check_media_path(path)
+        self._name = describe(self._path)
+        self._size = self._path.stat().st_size
+        self._cache = FrameCache(cache_bytes)
+        self._lock = threading.RLock()
+        self._closed = False
+        self._orientation = IDENTITY
+        self._packets: Iterator[Packet[VideoStream]] | None = None
+        self._pending: deque[tuple[int, VideoFrame]] = deque()
+        self._eof = False
+        self._next_index = 0  # index the decoder is expected to produce next
+        # The newest frame taken from the decoder (converted or not).
+        self._last_output: tuple[int, VideoFrame | np.ndarray] | None = None
+        self._last_mapped = -1
+        self._seek_count = 0
+        self._decode_errors = 0
+        self._frame_nbytes = 0  # size of one RGB picture, known once the first is decoded
+        self._reformatter = VideoReformatter()
+        self._container = open_container(self._path)
+        try:
+            self._stream = self._select_stream(self._container)
+            self._index = _build_index(
+                self._container, self._stream, self._name, self._size, progress, cancel
+            )
+            first = self._open_first_frame()
+            self._fallback = first
+            self._frame_nbytes = int(first.nbytes)
+            self._info = self._make_info(first)
+        except BaseException:
+            self._close_container()
+            raise
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        progress: ProgressCallback | None = None,
+        cancel: CancelCallback | None = None,
+    ) -> VideoReader:
+        return cls(path, cache_bytes=cache_bytes, progress=progress, cancel=cancel)
+
+    # -- public API -------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def info(self) -> MediaInfo:
+        return self._info
+
+    @property
+    def frame_times(self) -> np.ndarray:
+        """Presentation time of every frame, seconds of media time, ascending, read-only."""
+        return self._index.times
+
+    @property
+    def frame_count(self) -> int:
+        return int(self._index.times.size)
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the first frame to the end of the last one."""
+        return self._index.duration
+
+    @property
+    def origin(self) -> float:
+        """Container time (seconds) of media time 0: pass it to ``decode_audio``."""
+        return self._index.origin
+
+    @property
+    def keyframe_indices(self) -> np.ndarray:
+        return self._index.keyframes.copy()
+
+    @property
+    def orientation(self) -> Orientation:
+        return self._orientation
+
+    @property
+    def cache(self) -> FrameCache:
+        return self._cache
+
+    @property
+    def seek_count(self) -> int:
+        """How many times the demuxer was repositioned (opening counts once)."""
+        return self._seek_count
+
+    @property
+    def decode_error_count(self) -> int:
+        """Packets the decoder rejected (damaged data) and that were skipped."""
+        return self._decode_errors
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def index_at(self, t: float) -> int:
+        """The frame shown at media time ``t`` (clamped to the first and last frame)."""
+        t = float(t)
+        if math.isnan(t):
+            raise ValueError("time must be a number, not NaN")
+        i = int(np.searchsorted(self._index.times, t + _TIME_EPSILON, side="right")) - 1
+        return min(max(i, 0), self.frame_count - 1)
+
+    def time_of(self, index: int) -> float:
+        """Presentation time of frame ``index`` (clamped to the valid range)."""
+        return float(self._index.times[self._clamp(index)])
+
+    def frame_at(self, t: float) -> Frame:
+        return self.frame_by_index(self.index_at(t))
+
+    def frame_by_index(self, index: int) -> Frame:
+        """Frame ``index`` (clamped to the valid range), decoded exactly."""
+        i = self._clamp(index)
+        self._check_open()
+        # Frame 0 was decoded on opening and is kept outside the cache (it is the
+        # thumbnail and the stand-in for undecodable frames), so it never costs a seek.
+        image = self._fallback if i == 0 else self._cache.get(i)
+        if image is None:
+            with self._lock:
+                self._check_open()
+                image = self._cache.get(i)
+                if image is None:
+                    image = self._decode_to(i)
+        return Frame(i, float(self._index.times[i]), image)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._close_container()
+            self._cache.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"VideoReader({str(self._path)!r}, frames={self.frame_count}, "
+            f"duration={self.duration:.3f})"
+        )
+
+    # -- opening ----------------------------------------------------------------------
+
+    def _select_stream(self, container: av.container.InputContainer) -> VideoStream:
+        stream = pick_video_stream(container)
+        if stream is None:
+            if pick_audio_stream(container) is not None:
+                raise MediaError(
+                    f"Cannot open {self._name} as a video: it has no video track "
+                    "(it is an audio-only file)."
+                )
+            raise MediaError(f"Cannot open {self._name}: it contains no video track.")
+        # PyAV has no codec context when FFmpeg has no decoder for the codec.
+        if stream.codec_context is None:
+            raise MediaError(
+                f"Cannot open {self._name}: its video codec is not supported "
+                "(this program has no decoder for it)."
+            )
+        stream.thread_type = "AUTO"
+        return stream
+
+    def _open_first_frame(self) -> np.ndarray:
+        self._position_for(0)
+        if not self._pending:
+            if _is_single_image_format(self._container.format.name):
+                # FFmpeg picked its image reader from the file name alone (Pillow did not
+                # recognise the content): this is not a picture at all.
+                raise MediaError(f"Cannot open {self._name}: {NOT_MEDIA}.")
+            raise MediaError(
+                f"Cannot open {self._name}: none of its video frames can be decoded "
+                "(the file is damaged or not a video)."
+            )
+        self._orientation = _orientation_of(self._pending[0][1], self._stream)
+        return self._decode_to(0, allow_fallback=False)
+
+    def _make_info(self, first: np.ndarray) -> MediaInfo:
+        audio = audio_fields(pick_audio_stream(self._container))
+        n = self.frame_count
+        duration = self._index.duration
+        return MediaInfo(
+            path=self._path,
+            kind=MediaKind.VIDEO,
+            duration=duration,
+            width=int(first.shape[1]),
+            height=int(first.shape[0]),
+            fps=n / duration if duration > 0 else _declared_rate(self._stream),
+            frame_count=n,
+            rotation=self._orientation.rotation,
+            has_audio=audio.has_audio,
+            audio_sample_rate=audio.sample_rate,
+            audio_channels=audio.channels,
+            video_codec=str(self._stream.codec_context.name),
+            audio_codec=audio.codec,
+            size_bytes=self._size,
+        )
+
+    # -- decoding ---------------------------------------------------------------------
+
+    def _clamp(self, index: int) -> int:
+        return min(max(int(index), 0), self.frame_count - 1)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError(f"the video reader for {self._name} is closed")
+
+    def _close_container(self) -> None:
+        self._drop_packets()
+        self._pending.clear()
+        self._container.close()
+
+    def _drop_packets(self) -> None:
+        packets, self._packets = self._packets, None
+        close = getattr(packets, "close", None)
+        if close is not None:
+            close()
+
+    def _keyframe_slot(self, index: int) -> int:
+        """Position in the keyframe list of the last keyframe at or before ``index``."""
+        slot = int(np.searchsorted(self._index.keyframes, index, side="right")) - 1
+        return max(slot, 0)
+
+    def _must_seek(self, target: int) -> bool:
+        if self._packets is None and not self._pending:
+            return True
+        upcoming = self._pending[0][0] if self._pending else self._next_index
+        if target < upcoming:
+            return True  # already passed: only a seek goes back
+        if self._eof and not self._pending:
+            return True
+        keyframe = int(self._index.keyframes[self._keyframe_slot(target)])
+        if keyframe <= upcoming:
+            return False  # a seek would land no later than where the decoder already is
+        return (target - upcoming) > (target - keyframe) + _SEEK_COST_FRAMES
+
+    def _position_for(self, target: int) -> None:
+        """Seek so that the next decoded frame is at or before ``target``.
+
+        A demuxer can land after the requested keyframe (some formats seek on decode
+        timestamps, MPEG-TS bisects by bytes); then an earlier keyframe is tried. The first
+        decoded frame stays in the pending queue.
+        """
+        slot = self._keyframe_slot(target)
+        while True:
+            self._seek_to_keyframe(slot)
+            head = self._peek()
+            if head is not None and head[0] <= target:
+                return
+            if slot == 0:
+                break
+            slot -= 1
+        # Even the first keyframe landed late (imprecise demuxer seeking): read the file
+        # from its first byte. Whatever comes first then is the best there is.
+        self._rewind()
+        self._peek()
+
+    def _seek_to_keyframe(self, slot: int) -> None:
+        self._drop_packets()
+        self._pending.clear()
+        self._last_output = None
+        self._eof = False
+        self._seek_count += 1
+        keyframe = int(self._index.keyframes[slot])
+        if self._index.timeless:
+            # No timestamps to seek by: start again from the top of the file.
+            self._reopen()
+            return
+        try:
+            self._container.seek(
+                int(self._index.pts[keyframe]),
+                backward=True,
+                any_frame=False,
+                stream=self._stream,
+            )
+        except (av.error.FFmpegError, OSError):
+            self._reopen()  # unseekable input: read it from the beginning
+            return
+        self._next_index = keyframe
+        self._last_mapped = keyframe - 1
+        self._packets = self._container.demux(self._stream)
+
+    def _rewind(self) -> None:
+        self._drop_packets()
+        self._pending.clear()
+        self._last_output = None
+        self._eof = False
+        self._seek_count += 1
+        self._reopen()
+
+    def _reopen(self) -> None:
+        """Demux from the first byte of the file, through a freshly opened container."""
+        self._container.close()
+        self._container = open_container(self._path)
+        self._stream = self._select_stream(self._container)
+        self._next_index = 0
+        self._last_mapped = -1
+        self._packets = self._container.demux(self._stream)
+
+    def _peek(self) -> tuple[int, VideoFrame] | None:
+        while not self._pending:
+            if self._eof:
+                return None
+            self._feed()
+        return self._pending[0]
+
+    def _feed(self) -> None:
+        """Demux one packet and queue whatever frames the decoder releases."""
+        packet: Packet[VideoStream] | None = None
+        while self._packets is not None:
+            try:
+                packet = next(self._packets)
+            except StopIteration:
+                packet = None
+            except (av.error.FFmpegError, OSError):
+                packet = None  # unreadable from here on: drain what the decoder holds
+            if packet is None or not self._is_cut_off(packet):
+                break
+        if packet is None:
+            self._drop_packets()
+            self._eof = True
+            frames = self._decode(None)
+        else:
+            frames = self._decode(packet)
+        for frame in frames:
+            index = self._map(frame)
+            self._pending.append((index, frame))
+
+    def _is_cut_off(self, packet: Packet[VideoStream]) -> bool:
+        """A partial packet at the end of a truncated file (left out of the index).
+
+        It must not reach the decoder: with frame threading, its error also discards the
+        frames still in flight, i.e. the last good frames of the file.
+        """
+        if not packet.is_corrupt or self._index.timeless:
+            return False
+        ts = packet.pts if packet.pts is not None else packet.dts
+        if ts is None:
+            return False
+        pts = self._index.pts
+        i = int(np.searchsorted(pts, ts))
+        return i >= pts.size or int(pts[i]) != ts
+
+    def _decode(self, packet: Packet[VideoStream] | None) -> list[VideoFrame]:
+        try:
+            return self._stream.decode(packet)
+        except av.error.EOFError:
+            return []  # already flushed by the demuxer's final empty packet
+        except (av.error.FFmpegError, OSError):
+            # A damaged packet: skip it, later keyframes decode normally.
+            self._decode_errors += 1
+            return []
+
+    def _map(self, frame: VideoFrame) -> int:
+        if not self._index.timeless and frame.pts is not None:
+            pts = self._index.pts
+            i = int(np.searchsorted(pts, frame.pts))
+            if i >= pts.size:
+                i = pts.size - 1
+            elif pts[i] != frame.pts and i > 0 and frame.pts - pts[i - 1] < pts[i] - frame.pts:
+                i -= 1
+        else:
+            i = min(self._last_mapped + 1, self.frame_count - 1)
+        self._last_mapped = i
+        return i
+
+    def _to_image(self, frame: VideoFrame) -> np.ndarray:
+        # One long-lived reformatter: frame.to_ndarray(format=...) builds a new swscale
+        # context per call, which costs ~2 ms even for a tiny frame.
+        rgb = self._reformatter.reformat(frame, format="rgb24").to_ndarray()
+        image = np.ascontiguousarray(self._orientation.apply(rgb))
+        image.setflags(write=False)
+        return image
+
+    def _decode_to(self, target: int, *, allow_fallback: bool = True) -> np.ndarray:
+        if self._must_seek(target):
+            self._position_for(target)
+        # Converting to RGB costs about twice the decoding; frames so far before the target
+        # that the cache would evict them before the target arrives are not converted.
+        span = self._cache_span()
+        before: tuple[int, VideoFrame | np.ndarray] | None = None
+        if self._last_output is not None and self._last_output[0] < target:
+            before = self._last_output
+        while True:
+            head = self._peek()
+            if head is None:
+                break
+            index, frame = head
+            if index > target:
+                break  # stays queued: the next sequential request starts with it
+            self._pending.popleft()
+            self._next_index = index + 1
+            if index == target:
+                image = self._to_image(frame)
+                self._cache.put(index, image)
+                self._last_output = (index, image)
+                return image
+            if target - index <= span:
+                image = self._to_image(frame)
+                self._cache.put(index, image)
+                self._last_output = (index, image)
+            else:
+                self._last_output = (index, frame)
+            before = self._last_output
+        # The target itself could not be decoded (damaged, or the file ends before it).
+        if before is not None:
+            substitute = self._image_of(*before)
+        elif self._pending:
+            substitute = self._image_of(*self._pending[0])
+        elif allow_fallback:
+            substitute = self._fallback
+        else:
+            raise MediaError(
+                f"Cannot open {self._name}: none of its video frames can be decoded "
+                "(the file is damaged or not a video)."
+            )
+        self._cache.put(target, substitute)
+        return substitute
+
+    def _image_of(self, index: int, frame: VideoFrame | np.ndarray) -> np.ndarray:
+        if isinstance(frame, np.ndarray):
+            return frame
+        image = self._cache.get(index)
+        if image is None:
+            image = self._to_image(frame)
+            self._cache.put(index, image)
+        return image
+
+    def _cache_span(self) -> int:
+        """How many frames before a target are worth converting and caching."""
+        if self._frame_nbytes <= 0:
+            return 0
+        return self._cache.max_bytes // self._frame_nbytes - 1

@@ -1,0 +1,1 @@
+"""Qt widgets, dialogs, undo commands and worker threads: the only package that imports Qt."""

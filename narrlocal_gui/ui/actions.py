@@ -1,0 +1,200 @@
+"""The window's commands: QActions with their keyboard shortcuts, and the menus holding them.
+
+Every shortcut belongs to an action in a menu, so the menus document the keys, and the
+actions are window-wide (``Qt.WindowShortcut``): they work whichever widget has focus.
+Editors keep the keys they need while typing (see :mod:`narrlocal_gui.ui.shortcut_guard`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from narrlocal_gui.ui.transport_bar import JUMP_SECONDS
+
+StandardKey = QKeySequence.StandardKey
+
+
+@dataclass(frozen=True, slots=True)
+class Actions:
+    open_video: QAction
+    open_project: QAction
+    recover: QAction
+    save: QAction
+    save_as: QAction
+    preferences: QAction
+    quit: QAction
+    undo: QAction
+    redo: QAction
+    play_pause: QAction
+    previous_frame: QAction
+    next_frame: QAction
+    jump_back: QAction
+    jump_forward: QAction
+    shuttle_reverse: QAction
+    shuttle_pause: QAction
+    shuttle_forward: QAction
+    to_start: QAction
+    to_end: QAction
+    mute: QAction
+    previous_phrase: QAction
+    next_phrase: QAction
+    shortcuts_help: QAction
+    about: QAction
+
+    def all(self) -> list[QAction]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+    def transport_shortcuts(self) -> dict[str, str]:
+        """The keys, by TransportBar tooltip name, so its tooltips match the real keys."""
+
+        def key(action: QAction) -> str:
+            return action.shortcut().toString(QKeySequence.SequenceFormat.PortableText)
+
+        return {
+            "start": key(self.to_start),
+            "back": key(self.jump_back),
+            "previous_frame": key(self.previous_frame),
+            "play": key(self.play_pause),
+            "next_frame": key(self.next_frame),
+            "forward": key(self.jump_forward),
+            "end": key(self.to_end),
+            "mute": key(self.mute),
+        }
+
+
+def _action(
+    parent: QObject,
+    text: str,
+    shortcut: str | StandardKey | None = None,
+    tip: str = "",
+    *extra: str | StandardKey,
+) -> QAction:
+    action = QAction(text, parent)
+    keys = [QKeySequence(k) for k in (shortcut, *extra) if k is not None]
+    if keys:
+        action.setShortcuts(keys)
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    return action
+
+
+def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
+    """Create the actions (unconnected: the window wires them to whatever does the work)."""
+    undo = undo_stack.createUndoAction(parent, "&Undo")
+    undo.setShortcuts([QKeySequence(StandardKey.Undo)])
+    redo = undo_stack.createRedoAction(parent, "&Redo")
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    jump = f"{JUMP_SECONDS:g} s"
+    quit_action = _action(parent, "&Quit", "Ctrl+Q", "Quit NarrLocal")
+    quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+    preferences = _action(parent, "&Preferences…", StandardKey.Preferences, "Change preferences")
+    preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+    mute = _action(parent, "&Mute", "M", "Turn the sound off or on")
+    mute.setCheckable(True)
+    about = _action(parent, "&About NarrLocal", None, "About NarrLocal")
+    about.setMenuRole(QAction.MenuRole.AboutRole)
+    return Actions(
+        open_video=_action(parent, "&Open Video…", "Ctrl+O", "Open a video file"),
+        open_project=_action(
+            parent, "Open &Project…", "Ctrl+Shift+O", "Open a NarrLocal project file"
+        ),
+        recover=_action(
+            parent, "&Recover Autosaved Project…", None, "Open an autosaved untitled project"
+        ),
+        save=_action(parent, "&Save", "Ctrl+S", "Save the project"),
+        save_as=_action(parent, "Save &As…", "Ctrl+Shift+S", "Save the project to a new file"),
+        preferences=preferences,
+        quit=quit_action,
+        undo=undo,
+        redo=redo,
+        play_pause=_action(parent, "&Play / Pause", "Space", "Start or stop playback"),
+        previous_frame=_action(parent, "Previous &Frame", "Left", "Step back one frame"),
+        next_frame=_action(parent, "&Next Frame", "Right", "Step forward one frame"),
+        jump_back=_action(parent, f"&Back {jump}", "Shift+Left", f"Jump back {jump}"),
+        jump_forward=_action(parent, f"F&orward {jump}", "Shift+Right", f"Jump forward {jump}"),
+        shuttle_reverse=_action(
+            parent, "Shuttle &Reverse", "J", "Play backwards; again to go faster"
+        ),
+        shuttle_pause=_action(parent, "Shuttle &Stop", "K", "Pause"),
+        shuttle_forward=_action(
+            parent, "Shuttle For&ward", "L", "Play forward; again to go faster"
+        ),
+        to_start=_action(parent, "Go to S&tart", "Home", "Jump to the first frame"),
+        to_end=_action(parent, "Go to &End", "End", "Jump to the last frame"),
+        mute=mute,
+        previous_phrase=_action(
+            parent, "Pre&vious Phrase", "Up", "Jump to the start of the previous phrase"
+        ),
+        next_phrase=_action(parent, "Ne&xt Phrase", "Down", "Jump to the start of the next phrase"),
+        shortcuts_help=_action(
+            parent, "&Keyboard Shortcuts", StandardKey.HelpContents, "List the keyboard shortcuts"
+        ),
+        about=about,
+    )
+
+
+def build_menus(
+    window: QMainWindow,
+    actions: Actions,
+    recent_menu: QMenu,
+    view_actions: Sequence[QAction] = (),
+) -> None:
+    """File, Edit, View, Playback and Help menus in the window's menu bar.
+
+    ``view_actions`` (the docks' show/hide toggles) fill the View menu.
+
+    The actions are also added to the window itself, so their shortcuts stay active when
+    the menu bar is hidden (full screen) and are scoped to this window.
+    """
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addAction(actions.open_video)
+    file_menu.addAction(actions.open_project)
+    recent_menu.setTitle("Open &Recent")
+    file_menu.addMenu(recent_menu)
+    file_menu.addAction(actions.recover)
+    file_menu.addSeparator()
+    file_menu.addAction(actions.save)
+    file_menu.addAction(actions.save_as)
+    file_menu.addSeparator()
+    file_menu.addAction(actions.preferences)
+    file_menu.addSeparator()
+    file_menu.addAction(actions.quit)
+
+    edit_menu = bar.addMenu("&Edit")
+    edit_menu.addAction(actions.undo)
+    edit_menu.addAction(actions.redo)
+
+    if view_actions:
+        view_menu = bar.addMenu("&View")
+        for action in view_actions:
+            view_menu.addAction(action)
+
+    playback = bar.addMenu("&Playback")
+    playback.addAction(actions.play_pause)
+    playback.addSeparator()
+    for action in (actions.previous_frame, actions.next_frame):
+        playback.addAction(action)
+    for action in (actions.jump_back, actions.jump_forward):
+        playback.addAction(action)
+    playback.addSeparator()
+    for action in (actions.shuttle_reverse, actions.shuttle_pause, actions.shuttle_forward):
+        playback.addAction(action)
+    playback.addSeparator()
+    for action in (actions.to_start, actions.to_end, actions.previous_phrase, actions.next_phrase):
+        playback.addAction(action)
+    playback.addSeparator()
+    playback.addAction(actions.mute)
+
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(actions.shortcuts_help)
+    help_menu.addAction(actions.about)
+
+    window.addActions(actions.all())

@@ -1,0 +1,608 @@
+"""The indicator list: one row per indicator, with its on/off switch, style and duration.
+
+:class:`IndicatorTableModel` mirrors a :class:`~narrlocal_gui.core.model.Project` and never
+changes it. An edit in the table (a tick, a style, a duration) is emitted as a request; the
+window turns it into an undoable project edit, and the edited project comes back through
+:meth:`IndicatorTableModel.set_project`. So the table always shows the project as it is, and
+undo/redo need nothing special here.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSignalBlocker,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from narrlocal_gui.core.model import Indicator, IndicatorStyle, Phrase, Project
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+#: Data role holding the row's indicator id (any column).
+INDICATOR_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+DURATION_MIN_S = 0.1
+DURATION_MAX_S = 600.0
+DEFAULT_TEXT = "Default"
+
+
+class Column(IntEnum):
+    ON = 0
+    PHRASE = 1
+    START = 2
+    STYLE = 3
+    DURATION = 4
+    SCORE = 5
+    COLOUR = 6
+
+
+_HEADERS: dict[Column, tuple[str, str]] = {
+    Column.ON: ("On", "Shown while playing and in exports"),
+    Column.PHRASE: ("Phrase", "The narrated phrase the indicator belongs to"),
+    Column.START: ("Start", "When the phrase starts (minutes:seconds)"),
+    Column.STYLE: ("Style", "How the region is shown"),
+    Column.DURATION: ("Duration", "How long the indicator shows from the phrase start"),
+    Column.SCORE: ("Score", "The localizer's confidence in the region"),
+    Column.COLOUR: ("Colour", "The indicator's colour"),
+}
+
+_EDIT_HINT = "Click the selected row's cell or press F2 to change."
+
+
+def format_minutes(seconds: float) -> str:
+    """``mm:ss.s`` (minutes keep counting past an hour)."""
+    tenths = round(max(seconds, 0.0) * 10.0)  # round once, so 59.96 s reads 01:00.0
+    minutes, rest = divmod(tenths, 600)
+    return f"{minutes:02d}:{rest // 10:02d}.{rest % 10}"
+
+
+def format_seconds(seconds: float) -> str:
+    """``2.5 s``, ``3.0 s``, ``0.25 s``: one decimal at least, more only when needed."""
+    text = f"{seconds:.3f}".rstrip("0")
+    return f"{text}0 s" if text.endswith(".") else f"{text} s"
+
+
+def duration_text(override: float | None, default: float | None) -> str:
+    if override is not None:
+        return format_seconds(override)
+    if default is None:
+        return "as phrase"
+    return f"default ({format_seconds(default)})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    indicator: Indicator
+    phrase: Phrase
+
+
+class IndicatorTableModel(QAbstractTableModel):
+    """A read-only mirror of a project's indicators; edits come out as signals."""
+
+    enabled_toggled = Signal(str, bool)
+    style_chosen = Signal(str, object)  # IndicatorStyle
+    duration_chosen = Signal(str, object)  # float | None (None: use the default)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[_Row] = []
+        self._row_of: dict[str, int] = {}
+        self._default_duration: float | None = None
+        self._active: set[str] = set()
+
+    # -- data in -----------------------------------------------------------------------
+    def set_project(self, project: Project | None) -> None:
+        """Show ``project``; with the same indicators, only changed rows are refreshed."""
+        rows: list[_Row] = []
+        default: float | None = None
+        if project is not None:
+            phrases = {p.id: p for p in project.phrases}
+            rows = [_Row(ind, phrases[ind.phrase_id]) for ind in project.indicators]
+            default = project.display.default_duration
+        same_ids = [r.indicator.id for r in rows] == [r.indicator.id for r in self._rows]
+        if not same_ids:
+            self.beginResetModel()
+            self._assign(rows, default)
+            self.endResetModel()
+            return
+        default_changed = default != self._default_duration
+        changed = [
+            i
+            for i, (old, new) in enumerate(zip(self._rows, rows, strict=True))
+            if old != new or (default_changed and new.indicator.duration_override is None)
+        ]
+        self._assign(rows, default)
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
+
+    def set_active_ids(self, ids: set[str] | frozenset[str]) -> None:
+        """Emphasise the rows of the indicators visible now."""
+        new = set(ids)
+        toggled = self._active ^ new
+        self._active = new
+        rows = sorted(self._row_of[i] for i in toggled if i in self._row_of)
+        roles = [Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole]
+        for first, last in _runs(rows):
+            self.dataChanged.emit(
+                self.index(first, 0), self.index(last, self.columnCount() - 1), roles
+            )
+
+    def active_ids(self) -> set[str]:
+        return set(self._active)
+
+    # -- lookups -----------------------------------------------------------------------
+    def indicator_id(self, row: int) -> str:
+        return self._rows[row].indicator.id
+
+    def row_of(self, indicator_id: str) -> int | None:
+        return self._row_of.get(indicator_id)
+
+    def indicators(self) -> list[Indicator]:
+        return [r.indicator for r in self._rows]
+
+    # -- QAbstractTableModel -----------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(  # noqa: N802 (Qt API)
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+            return None
+        title, tooltip = _HEADERS[Column(section)]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        column = index.column()
+        if column == Column.ON:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        elif column in (Column.STYLE, Column.DURATION):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        ind, phrase = row.indicator, row.phrase
+        column = Column(index.column())
+        if role == INDICATOR_ID_ROLE:
+            return ind.id
+        if role == Qt.ItemDataRole.FontRole:
+            if ind.id in self._active:
+                font = QFont()
+                font.setBold(True)
+                return font
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if ind.id in self._active:
+                # A tint of the theme's highlight: visible on light and dark palettes alike,
+                # and clearly weaker than the selection itself.
+                tint = QColor(QGuiApplication.palette().color(QPalette.ColorRole.Highlight))
+                tint.setAlpha(48)
+                return tint
+            return None
+        if column == Column.ON:
+            if role == Qt.ItemDataRole.CheckStateRole:
+                return Qt.CheckState.Checked if ind.enabled else Qt.CheckState.Unchecked
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "On: shown" if ind.enabled else "Off: not shown (kept for later)"
+        elif column == Column.PHRASE:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return phrase.text
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return (
+                    f"<p>{html.escape(phrase.text)}</p><p><tt>{format_minutes(phrase.start)}"
+                    f" – {format_minutes(phrase.end)}</tt></p>"
+                )
+        elif column == Column.START:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return format_minutes(phrase.start)
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        elif column == Column.STYLE:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return ind.style.label
+            if role == Qt.ItemDataRole.EditRole:
+                return ind.style
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{ind.style.label}. {_EDIT_HINT}"
+        elif column == Column.DURATION:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return duration_text(ind.duration_override, self._default_duration)
+            if role == Qt.ItemDataRole.EditRole:
+                return ind.duration_override
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"Seconds from the phrase start. {_EDIT_HINT}"
+        elif column == Column.SCORE:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "" if ind.score is None else f"{ind.score:.2f}"
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        elif column == Column.COLOUR:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return QColor(*ind.color)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return QColor(*ind.color).name()
+        return None
+
+    def setData(  # noqa: N802 (Qt API)
+        self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
+        """Emit the matching request; the project (and so this model) is left unchanged."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return False
+        ind = self._rows[index.row()].indicator
+        column = index.column()
+        if column == Column.ON and role == Qt.ItemDataRole.CheckStateRole:
+            enabled = Qt.CheckState(value) == Qt.CheckState.Checked
+            if enabled != ind.enabled:
+                self.enabled_toggled.emit(ind.id, enabled)
+            return True
+        if column == Column.STYLE and role == Qt.ItemDataRole.EditRole:
+            try:
+                style = IndicatorStyle(value)
+            except ValueError:
+                return False
+            if style != ind.style:
+                self.style_chosen.emit(ind.id, style)
+            return True
+        if column == Column.DURATION and role == Qt.ItemDataRole.EditRole:
+            duration = _as_duration(value)
+            if duration != ind.duration_override:
+                self.duration_chosen.emit(ind.id, duration)
+            return True
+        return False
+
+    # -- internals ---------------------------------------------------------------------
+    def _assign(self, rows: list[_Row], default: float | None) -> None:
+        self._rows = rows
+        self._row_of = {r.indicator.id: i for i, r in enumerate(rows)}
+        self._default_duration = default
+        self._active &= self._row_of.keys()
+
+
+def _as_duration(value: Any) -> float | None:
+    """A requested duration: a positive number of seconds, or None for "use the default"."""
+    if value is None:
+        return None
+    seconds = float(value)
+    return seconds if math.isfinite(seconds) and seconds >= DURATION_MIN_S else None
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs, so dataChanged covers each block once."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
+
+
+class StyleDelegate(QStyledItemDelegate):
+    """Edits the Style column with a drop-down of every style."""
+
+    def createEditor(  # noqa: N802 (Qt API)
+        self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        for style in IndicatorStyle:
+            combo.addItem(style.label, style.value)
+        # Choosing is the whole edit: commit at once instead of waiting for focus to leave.
+        combo.activated.connect(lambda _i: self._commit_and_close(combo))
+        # Open the list straight away; one click should be enough to start choosing. (The
+        # timer is owned by the combo, so it cannot fire after the editor is gone.)
+        QTimer.singleShot(0, combo, combo.showPopup)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:  # noqa: N802 (Qt API)
+        if isinstance(editor, QComboBox):
+            style = index.data(Qt.ItemDataRole.EditRole)
+            editor.setCurrentIndex(max(editor.findData(str(style)), 0))
+
+    def setModelData(  # noqa: N802 (Qt API)
+        self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex
+    ) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, IndicatorStyle(editor.currentData()), Qt.ItemDataRole.EditRole)
+
+    def _commit_and_close(self, editor: QWidget) -> None:
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
+
+
+class DurationDelegate(QStyledItemDelegate):
+    """Edits the Duration column in seconds; the lowest step reads "Default" (None)."""
+
+    def createEditor(  # noqa: N802 (Qt API)
+        self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
+    ) -> QWidget:
+        return make_duration_spinbox(parent, with_default=True)
+
+    def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:  # noqa: N802 (Qt API)
+        if isinstance(editor, QDoubleSpinBox):
+            value = index.data(Qt.ItemDataRole.EditRole)
+            editor.setValue(editor.minimum() if value is None else float(value))
+
+    def setModelData(  # noqa: N802 (Qt API)
+        self, editor: QWidget, model: QAbstractItemModel, index: AnyIndex
+    ) -> None:
+        if isinstance(editor, QDoubleSpinBox):
+            editor.interpretText()
+            value = editor.value()
+            chosen = None if value <= editor.minimum() else value
+            model.setData(index, chosen, Qt.ItemDataRole.EditRole)
+
+
+def make_duration_spinbox(parent: QWidget | None, with_default: bool) -> QDoubleSpinBox:
+    """Seconds, 0.1..600; ``with_default`` adds a "Default" step below 0.1 meaning None."""
+    spin = QDoubleSpinBox(parent)
+    spin.setDecimals(1)
+    spin.setSingleStep(0.1)
+    spin.setSuffix(" s")
+    spin.setAccelerated(True)
+    if with_default:
+        # One step below the real range stands for "no value of its own".
+        spin.setRange(DURATION_MIN_S - 0.1, DURATION_MAX_S)
+        spin.setSpecialValueText(DEFAULT_TEXT)
+    else:
+        spin.setRange(DURATION_MIN_S, DURATION_MAX_S)
+    return spin
+
+
+class _IndicatorTable(QTableView):
+    """A table that says so when it is empty, instead of showing a blank box."""
+
+    placeholder = "No indicators"
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            painter.end()
+
+
+class IndicatorPanel(QWidget):
+    """Project-wide duration, bulk on/off, and the indicator table."""
+
+    enabled_toggled = Signal(str, bool)
+    style_chosen = Signal(str, object)  # IndicatorStyle
+    duration_chosen = Signal(str, object)  # float | None
+    default_duration_chosen = Signal(object)  # float | None (None: whole phrase)
+    all_enabled_chosen = Signal(bool)
+    indicator_activated = Signal(str)  # double-click or Enter on a row
+    indicator_selected = Signal(str)  # the user moved the current row to this indicator
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._project: Project | None = None
+        self._restore_id: str | None = None
+        self._selecting = False
+
+        self._model = IndicatorTableModel(self)
+        self._model.enabled_toggled.connect(self.enabled_toggled)
+        self._model.style_chosen.connect(self.style_chosen)
+        self._model.duration_chosen.connect(self.duration_chosen)
+
+        self._default_spin = make_duration_spinbox(self, with_default=False)
+        self._default_spin.setObjectName("defaultDurationSpin")
+        # Emit when a value is settled (Enter, focus out, arrow step), not per keystroke.
+        self._default_spin.setKeyboardTracking(False)
+        self._default_spin.setToolTip(
+            "How long each indicator shows from its phrase's start,\n"
+            "unless it has a duration of its own"
+        )
+        self._default_spin.valueChanged.connect(self._on_default_spin_changed)
+        default_label = QLabel("Default &duration")
+        default_label.setBuddy(self._default_spin)
+
+        self._whole_phrase = QCheckBox("&Whole phrase")
+        self._whole_phrase.setObjectName("wholePhraseCheck")
+        self._whole_phrase.setToolTip("Show each indicator for as long as its phrase is spoken")
+        self._whole_phrase.clicked.connect(self._on_whole_phrase_clicked)
+
+        self._all_on = QPushButton("All on")
+        self._all_on.setObjectName("allOnButton")
+        self._all_on.setToolTip("Turn every indicator on")
+        self._all_on.clicked.connect(lambda: self.all_enabled_chosen.emit(True))
+        self._all_off = QPushButton("All off")
+        self._all_off.setObjectName("allOffButton")
+        self._all_off.setToolTip("Turn every indicator off (they are kept, just not shown)")
+        self._all_off.clicked.connect(lambda: self.all_enabled_chosen.emit(False))
+
+        self._table = _IndicatorTable(self)
+        self._table.setObjectName("indicatorTable")
+        self._table.setModel(self._model)
+        # Connected after setModel so these run after the view's own reset handling.
+        self._model.modelAboutToBeReset.connect(self._remember_selection)
+        self._model.modelReset.connect(self._restore_selection)
+        self._table.setItemDelegateForColumn(Column.STYLE, StyleDelegate(self._table))
+        self._table.setItemDelegateForColumn(Column.DURATION, DurationDelegate(self._table))
+        self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self._table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Double-click (and Enter) mean "go there"; editing is on a second click or F2,
+        # the way renaming works in a file manager.
+        self._table.setEditTriggers(
+            QAbstractItemView.EditTrigger.SelectedClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self._table.setAlternatingRowColors(True)
+        self._table.setShowGrid(False)
+        self._table.setWordWrap(False)
+        self._table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self._table.verticalHeader().hide()
+        self._size_columns()
+        self._table.activated.connect(self._on_activated)
+        self._table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+
+        header_row = QHBoxLayout()
+        header_row.setSpacing(6)
+        header_row.addWidget(default_label)
+        header_row.addWidget(self._default_spin)
+        header_row.addWidget(self._whole_phrase)
+        header_row.addStretch(1)
+        header_row.addWidget(self._all_on)
+        header_row.addWidget(self._all_off)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(header_row)
+        layout.addWidget(self._table, 1)
+
+        self._refresh_header()
+
+    # -- data in -----------------------------------------------------------------------
+    def set_project(self, project: Project | None) -> None:
+        self._project = project
+        self._model.set_project(project)
+        self._refresh_header()
+
+    def set_active_ids(self, ids: set[str] | frozenset[str]) -> None:
+        self._model.set_active_ids(ids)
+
+    def select_indicator(self, indicator_id: str | None) -> None:
+        """Make ``indicator_id`` the selected row and scroll to it (None clears)."""
+        row = None if indicator_id is None else self._model.row_of(indicator_id)
+        self._selecting = True
+        try:
+            selection = self._table.selectionModel()
+            if row is None:
+                selection.clearSelection()
+                selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.Clear)
+                return
+            index = self._model.index(row, Column.PHRASE)
+            selection.setCurrentIndex(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self._table.scrollTo(index)
+        finally:
+            self._selecting = False
+
+    def selected_indicator(self) -> str | None:
+        index = self._table.selectionModel().currentIndex()
+        if not index.isValid() or not self._table.selectionModel().isRowSelected(index.row()):
+            return None
+        return self._model.indicator_id(index.row())
+
+    def model(self) -> IndicatorTableModel:
+        return self._model
+
+    def table(self) -> QTableView:
+        return self._table
+
+    # -- internals ---------------------------------------------------------------------
+    def _refresh_header(self) -> None:
+        project = self._project
+        has_project = project is not None
+        default = project.display.default_duration if project is not None else None
+        with QSignalBlocker(self._default_spin), QSignalBlocker(self._whole_phrase):
+            self._whole_phrase.setChecked(has_project and default is None)
+            if default is not None:
+                self._default_spin.setValue(default)
+        self._default_spin.setEnabled(has_project and default is not None)
+        self._whole_phrase.setEnabled(has_project)
+        indicators = self._model.indicators()
+        self._all_on.setEnabled(any(not ind.enabled for ind in indicators))
+        self._all_off.setEnabled(any(ind.enabled for ind in indicators))
+
+    def _on_default_spin_changed(self, value: float) -> None:
+        self.default_duration_chosen.emit(value)
+
+    def _on_whole_phrase_clicked(self, checked: bool) -> None:
+        self._default_spin.setEnabled(not checked)
+        self.default_duration_chosen.emit(None if checked else self._default_spin.value())
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.indicator_activated.emit(self._model.indicator_id(index.row()))
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._selecting and current.isValid():
+            self.indicator_selected.emit(self._model.indicator_id(current.row()))
+
+    def _remember_selection(self) -> None:
+        self._restore_id = self.selected_indicator()
+
+    def _restore_selection(self) -> None:
+        # A reset (indicators added or removed) would drop the selection; keep it by id.
+        if self._restore_id is not None and self._model.row_of(self._restore_id) is not None:
+            self.select_indicator(self._restore_id)
+        self._restore_id = None
+
+    def _size_columns(self) -> None:
+        header = self._table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.PHRASE, QHeaderView.ResizeMode.Stretch)
+        metrics = self._table.fontMetrics()
+        pad = 24
+
+        def fit(*samples: str) -> int:
+            return max(metrics.horizontalAdvance(s) for s in samples) + pad
+
+        # Widths from the text each column can hold, not from the rows: sizing to contents
+        # would measure every row of a long project on each change.
+        header.resizeSection(Column.ON, fit("On") + 8)
+        header.resizeSection(Column.START, fit("Start", "00:00.0"))
+        header.resizeSection(Column.STYLE, fit("Grayscale surround"))
+        header.resizeSection(Column.DURATION, fit("default (10.0 s)"))
+        header.resizeSection(Column.SCORE, fit("Score", "0.00"))
+        header.resizeSection(Column.COLOUR, fit("Colour"))
+        header.setMinimumSectionSize(metrics.horizontalAdvance("M") * 3)
+        rows = self._table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(metrics.height() + 8)
+        fixed = sum(header.sectionSize(c) for c in Column if c != Column.PHRASE)
+        self._table.setMinimumWidth(fixed + metrics.horizontalAdvance("M") * 10)

@@ -1,0 +1,338 @@
+"""The main window: creates the parts and connects them. It holds no behaviour of its own.
+
+What does what:
+
+* :class:`ProjectDocument` — the project being edited, undo, saving, autosave;
+* :class:`PlayerController` — the clock, the sound, which frame to render;
+* :class:`OpenCoordinator` — the worker threads that open videos and projects, decode the
+  sound and render frames;
+* :class:`FileCommands` — the File menu; :class:`IndicatorEdits` — the indicator panel's
+  undoable edits; :class:`PhraseNavigator` — going to phrases;
+* the widgets (video, transport, timeline, indicator panel) only show and request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QWidget,
+)
+
+from narrlocal_gui.core.model import Project
+from narrlocal_gui.media.audio_output import AudioOutput
+from narrlocal_gui.ui import dialogs
+from narrlocal_gui.ui.actions import build_actions, build_menus
+from narrlocal_gui.ui.document import ProjectDocument
+from narrlocal_gui.ui.file_commands import FileCommands
+from narrlocal_gui.ui.indicator_edits import IndicatorEdits
+from narrlocal_gui.ui.indicator_panel import IndicatorPanel
+from narrlocal_gui.ui.open_coordinator import OpenCoordinator, OpenedDocument
+from narrlocal_gui.ui.phrase_navigator import PhraseNavigator
+from narrlocal_gui.ui.player_controller import PlayerController
+from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
+from narrlocal_gui.ui.progress_widget import ProgressWidget
+from narrlocal_gui.ui.recent_menu import RecentMenu
+from narrlocal_gui.ui.settings import (
+    WINDOW_STATE_VERSION,
+    Preferences,
+    PreferencesStore,
+    load_window_state,
+    save_window_state,
+)
+from narrlocal_gui.ui.shortcut_guard import ShortcutGuard
+from narrlocal_gui.ui.timeline_widget import TimelineWidget
+from narrlocal_gui.ui.transport_bar import JUMP_SECONDS, TransportBar
+from narrlocal_gui.ui.video_view import VideoView
+
+APP_NAME = "NarrLocal"
+MB = 1024 * 1024
+NO_VIDEO_MESSAGE = "Open a video (Ctrl+O) or a project (Ctrl+Shift+O), or drop a file here"
+STATUS_SECONDS = 8
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        audio_output: AudioOutput | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(False)  # the video view is the drop target
+        self.preferences = PreferencesStore(settings if settings is not None else QSettings(), self)
+        prefs = self.preferences.prefs
+
+        # -- the parts that do the work ------------------------------------------------------
+        self.document = ProjectDocument(prefs.autosave_seconds, parent=self)
+        self.controller = PlayerController(audio_output, parent=self)
+        self.opener = OpenCoordinator(
+            prefs.frame_cache_mb * MB, prefs.default_duration, parent=self
+        )
+        self.indicator_edits = IndicatorEdits(self.document, self)
+        self.navigator = PhraseNavigator(self.document, self.controller, self)
+        self.files = FileCommands(self, self.document, self.opener, self.preferences)
+
+        # -- the widgets -------------------------------------------------------------------
+        # The picture is the central widget; the transport bar and the timeline share the
+        # bottom dock area at full width, the indicator list sits beside the picture. That
+        # keeps the window's minimum width to the widest single row (fits 1366-px screens).
+        self.video_view = VideoView()
+        self.setCentralWidget(self.video_view)
+        self.transport = TransportBar()
+        self.timeline = TimelineWidget()
+        self.indicator_panel = IndicatorPanel()
+        transport_dock = self._dock(
+            "Transport", "transportDock", self.transport, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        # Always there, under the picture: no title bar, cannot be closed or moved.
+        transport_dock.setTitleBarWidget(QWidget(transport_dock))
+        transport_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        timeline_dock = self._dock(
+            "Timeline", "timelineDock", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        # The timeline under the transport bar, not beside it.
+        self.splitDockWidget(transport_dock, timeline_dock, Qt.Orientation.Vertical)
+        indicator_dock = self._dock(
+            "Indicators",
+            "indicatorDock",
+            self.indicator_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+
+        self.progress = ProgressWidget()
+        self.clock_label = QLabel()
+        self.clock_label.setObjectName("clockSourceLabel")
+        self.clock_label.setToolTip("What keeps the picture in time")
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.clock_label)
+
+        self.recent_menu = RecentMenu(self)
+        self.actions = build_actions(self, self.document.undo_stack)
+        build_menus(
+            self,
+            self.actions,
+            self.recent_menu,
+            [indicator_dock.toggleViewAction(), timeline_dock.toggleViewAction()],
+        )
+        self.transport.set_shortcuts(self.actions.transport_shortcuts())
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            ShortcutGuard.install(app)
+
+        self._wire_document()
+        self._wire_player()
+        self._wire_engines()
+        self._wire_widgets()
+        self._wire_actions()
+        self._apply_preferences(prefs)
+        self.actions.mute.setChecked(prefs.muted)
+        self.controller.set_volume(prefs.volume)
+        self.transport.set_volume(prefs.volume)
+        self.transport.set_audio_available(self.controller.audio_available)
+        self.video_view.set_message(NO_VIDEO_MESSAGE)
+        self.clock_label.setText(self.controller.clock_source)
+        self._refresh_title()
+        self._restore_window_state()
+
+    # -- public --------------------------------------------------------------------------------
+    def open_path(self, path: Path) -> None:
+        """Open a video or a project (from the command line, say)."""
+        self.files.open_path(Path(path))
+
+    def open_demo(self) -> None:
+        self.opener.open_demo()
+
+    # -- wiring --------------------------------------------------------------------------------
+    def _wire_document(self) -> None:
+        doc = self.document
+        doc.changed.connect(self.controller.set_project)
+        doc.changed.connect(self.timeline.set_project)
+        doc.changed.connect(self.indicator_panel.set_project)
+        doc.path_changed.connect(self._refresh_title)
+        doc.modified_changed.connect(self._refresh_title)
+        doc.changed.connect(self._refresh_title)
+        doc.save_failed.connect(self._show_error)
+        doc.autosave_failed.connect(self._show_status)
+        doc.saved.connect(lambda path: self._show_status(f"Saved to {path}"))
+
+    def _wire_player(self) -> None:
+        c = self.controller
+        c.position_changed.connect(self.transport.set_position)
+        c.position_changed.connect(self.timeline.set_position)
+        c.frame_shown.connect(self.video_view.set_frame)
+        c.playing_changed.connect(self.transport.set_playing)
+        c.rate_changed.connect(self.transport.set_speed)
+        c.active_indicators_changed.connect(self.indicator_panel.set_active_ids)
+        c.clock_source_changed.connect(self.clock_label.setText)
+        c.render_error.connect(self._show_status)
+
+    def _wire_engines(self) -> None:
+        opener, media = self.opener, self.opener.media_worker
+        # Render requests cross to the media thread and results come back: both queued.
+        self.controller.render_requested.connect(media.render)
+        media.rendered.connect(self.controller.on_rendered)
+        media.render_failed.connect(self.controller.on_render_failed)
+        opener.started.connect(self.progress.begin)
+        opener.progressed.connect(self.progress.update)
+        opener.ended.connect(self.progress.end)
+        self.progress.cancel_requested.connect(opener.cancel)
+        opener.audio_loaded.connect(self._show_audio)
+        opener.audio_failed.connect(self._on_audio_failed)
+        self.files.opened.connect(self._show_opened)
+        self.preferences.changed.connect(self._apply_preferences)
+
+    def _wire_widgets(self) -> None:
+        t, c = self.transport, self.controller
+        t.play_toggled.connect(c.toggle)
+        t.step_requested.connect(c.step)
+        t.jump_requested.connect(c.jump)
+        t.start_requested.connect(c.to_start)
+        t.end_requested.connect(c.to_end)
+        t.speed_changed.connect(c.set_speed)
+        t.mute_toggled.connect(self.actions.mute.setChecked)
+        t.volume_changed.connect(c.set_volume)
+
+        self.timeline.seek_requested.connect(c.seek)
+        self.timeline.scrub_started.connect(c.begin_scrub)
+        self.timeline.scrub_finished.connect(c.end_scrub)
+        self.timeline.phrase_clicked.connect(self.navigator.go_to_phrase)
+
+        p, e = self.indicator_panel, self.indicator_edits
+        p.enabled_toggled.connect(e.set_enabled)
+        p.style_chosen.connect(e.set_style)
+        p.duration_chosen.connect(e.set_duration)
+        p.default_duration_chosen.connect(e.set_default_duration)
+        p.all_enabled_chosen.connect(e.set_all_enabled)
+        p.indicator_activated.connect(self.navigator.go_to_indicator)
+        self.navigator.phrase_selected.connect(self.timeline.set_selected_phrase)
+        self.navigator.indicator_selected.connect(p.select_indicator)
+
+        self.video_view.files_dropped.connect(self.files.open_dropped)
+        self.recent_menu.path_chosen.connect(self.files.open_recent)
+        self.recent_menu.clear_requested.connect(self.files.clear_recent)
+
+    def _wire_actions(self) -> None:
+        a, c, f = self.actions, self.controller, self.files
+        a.open_video.triggered.connect(f.open_video)
+        a.open_project.triggered.connect(f.open_project)
+        a.recover.triggered.connect(f.recover)
+        a.save.triggered.connect(f.save)
+        a.save_as.triggered.connect(f.save_as)
+        a.preferences.triggered.connect(self._edit_preferences)
+        a.quit.triggered.connect(self.close)
+        a.play_pause.triggered.connect(c.toggle)
+        a.previous_frame.triggered.connect(lambda: c.step(-1))
+        a.next_frame.triggered.connect(lambda: c.step(1))
+        a.jump_back.triggered.connect(lambda: c.jump(-JUMP_SECONDS))
+        a.jump_forward.triggered.connect(lambda: c.jump(JUMP_SECONDS))
+        a.shuttle_reverse.triggered.connect(lambda: c.shuttle("j"))
+        a.shuttle_pause.triggered.connect(lambda: c.shuttle("k"))
+        a.shuttle_forward.triggered.connect(lambda: c.shuttle("l"))
+        a.to_start.triggered.connect(c.to_start)
+        a.to_end.triggered.connect(c.to_end)
+        a.mute.toggled.connect(c.set_muted)
+        a.mute.toggled.connect(self.transport.set_muted)
+        a.previous_phrase.triggered.connect(self.navigator.previous)
+        a.next_phrase.triggered.connect(self.navigator.next)
+        a.shortcuts_help.triggered.connect(
+            lambda: dialogs.ShortcutsDialog(self.actions.all(), self).exec()
+        )
+        a.about.triggered.connect(lambda: dialogs.show_about(self))
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState find docks by name
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # -- small slots: hand data from one part to others ---------------------------------------
+    @Slot(object)
+    def _show_opened(self, opened: OpenedDocument) -> None:
+        info = opened.info
+        self.controller.set_media(info, opened.frame_times)
+        duration = self.controller.duration
+        self.transport.set_duration(duration)
+        self.timeline.set_duration(duration)
+        self.timeline.set_frame_rate(None if info is None else info.fps)
+        self.timeline.set_waveform(None, None, 0.0)
+        if info is None:
+            self.video_view.set_message(NO_VIDEO_MESSAGE)
+
+    @Slot(object, object, object)
+    def _show_audio(self, track: object, mins: object, maxs: object) -> None:
+        self.controller.set_audio(track)  # type: ignore[arg-type]
+        self.timeline.set_waveform(mins, maxs, self.controller.duration)  # type: ignore[arg-type]
+
+    @Slot(str)
+    def _on_audio_failed(self, message: str) -> None:
+        self.controller.set_audio(None)
+        self._show_status(f"Playing without sound: {message}")
+
+    @Slot(object)
+    def _apply_preferences(self, prefs: Preferences) -> None:
+        self.recent_menu.set_paths(prefs.recent_files)
+        self.document.set_autosave_seconds(prefs.autosave_seconds)
+        self.opener.set_cache_bytes(prefs.frame_cache_mb * MB)
+        self.opener.default_duration = prefs.default_duration
+
+    @Slot()
+    def _edit_preferences(self) -> None:
+        edited = PreferencesDialog.edit(self.preferences.prefs, self)
+        if edited is not None:
+            self.preferences.update(edited)
+
+    @Slot()
+    def _refresh_title(self) -> None:
+        # "[*]" is where Qt shows the modified marker (an asterisk, or the macOS dot).
+        self.setWindowTitle(f"{self.document.display_name}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.is_modified)
+
+    @Slot(str)
+    def _show_error(self, message: str) -> None:
+        dialogs.show_error(self, message)
+
+    @Slot(str)
+    def _show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, STATUS_SECONDS * 1000)
+
+    # -- window state ------------------------------------------------------------------------
+    def _restore_window_state(self) -> None:
+        geometry, state = load_window_state(self.preferences.settings)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        if state is not None:
+            self.restoreState(state, WINDOW_STATE_VERSION)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.files.confirm_replace():
+            event.ignore()
+            return
+        self.files.discard_if_chosen()
+        self.document.stop_autosave()
+        self.controller.close()
+        self.opener.shutdown()
+        save_window_state(
+            self.preferences.settings, self.saveGeometry(), self.saveState(WINDOW_STATE_VERSION)
+        )
+        self.preferences.update(
+            replace(
+                self.preferences.prefs,
+                muted=self.actions.mute.isChecked(),
+                volume=self.transport.volume(),
+            )
+        )
+        super().closeEvent(event)
+
+    @property
+    def project(self) -> Project:
+        return self.document.project

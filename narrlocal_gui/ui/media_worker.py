@@ -1,0 +1,121 @@
+"""The video engine's worker: opens media and renders preview frames on its own thread.
+
+The :class:`~narrlocal_gui.media.source.FrameSource` is created, used and closed only in this
+worker's thread: PyAV containers and codec contexts must not cross threads. Out of the thread
+come plain data: the :class:`MediaInfo`, the frame times, and rendered RGB arrays.
+
+A new source replaces the current one only once it has opened completely, so a file that
+fails to open leaves the current video playable.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Signal, Slot
+
+from narrlocal_gui.core.model import Project
+from narrlocal_gui.core.visibility import visible_indicators
+from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.media.media_info import Cancelled
+from narrlocal_gui.media.source import FrameSource, open_media
+from narrlocal_gui.render.compose import render_indicators
+from narrlocal_gui.ui.worker_thread import ProgressThrottle, Worker
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+
+
+class MediaWorker(Worker):
+    """Slots ``open`` and ``render``; results by signal, tagged with the request's job id.
+
+    ``jobs`` (from :class:`Worker`) numbers the opens, so a newer open or a cancel stops an
+    indexing run in progress. Render job ids belong to the caller (the player controller),
+    which keeps one render in flight and drops results whose id it no longer expects.
+    """
+
+    opened = Signal(int, object, object)  # job id, MediaInfo, frame times (float64 array)
+    failed = Signal(int, str)  # job id, one-sentence message for the user
+    cancelled = Signal(int)
+    progressed = Signal(int, float)  # job id, fraction done
+    rendered = Signal(int, float, int, object)  # job id, time, frame index, HxWx3 uint8 RGB
+    render_failed = Signal(int, str)  # job id, message ("" when there is no video)
+
+    def __init__(self, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        super().__init__()
+        self._cache_bytes = cache_bytes
+        self._source: FrameSource | None = None
+
+    @Slot(int)
+    def set_cache_bytes(self, cache_bytes: int) -> None:
+        """The frame cache size for sources opened from now on."""
+        self._cache_bytes = int(cache_bytes)
+
+    @Slot(int, str)
+    def open(self, job_id: int, path: str) -> None:
+        if self.should_stop(job_id):
+            self.cancelled.emit(job_id)
+            return
+        progress = ProgressThrottle(lambda f: self.progressed.emit(job_id, f))
+        try:
+            source = open_media(
+                Path(path),
+                cache_bytes=self._cache_bytes,
+                progress=progress,
+                cancel=lambda: self.should_stop(job_id),
+            )
+        except Cancelled:
+            self.cancelled.emit(job_id)
+            return
+        except UserFacingError as exc:
+            self.failed.emit(job_id, str(exc))
+            return
+        except Exception as exc:
+            # A bug or an unforeseen file: the app must survive it and say what happened.
+            log.exception("opening %s failed", path)
+            self.failed.emit(job_id, f"Cannot open '{Path(path).name}': unexpected error ({exc}).")
+            return
+        if self.should_stop(job_id):
+            source.close()
+            self.cancelled.emit(job_id)
+            return
+        previous, self._source = self._source, source
+        if previous is not None:
+            previous.close()
+        frame_times = np.array(source.frame_times, dtype=np.float64)
+        self.opened.emit(job_id, source.info, frame_times)
+
+    @Slot()
+    def close_media(self) -> None:
+        """Drop the current source (the document now has no video)."""
+        if self._source is not None:
+            self._source.close()
+            self._source = None
+
+    @Slot(int, float, object)
+    def render(self, job_id: int, t: float, project: Project) -> None:
+        """Decode the frame shown at ``t`` and draw the indicators visible at ``t`` onto it.
+
+        Frames stay at source resolution: the view maps mouse positions to source pixels
+        through the frame it shows (box editing), so it must be given the real size.
+        """
+        if self._source is None:
+            self.render_failed.emit(job_id, "")
+            return
+        try:
+            frame = self._source.frame_at(t)
+            drawn = render_indicators(frame.image, visible_indicators(project, t), project.display)
+        except UserFacingError as exc:
+            self.render_failed.emit(job_id, str(exc))
+            return
+        except Exception as exc:
+            log.exception("rendering t=%.3f failed", t)
+            self.render_failed.emit(job_id, f"Cannot show the frame at {t:.2f} s ({exc}).")
+            return
+        self.rendered.emit(job_id, t, int(frame.index), drawn)
+
+    def release(self) -> None:
+        self.close_media()

@@ -1,0 +1,187 @@
+"""User preferences: an immutable record, read from and written to QSettings.
+
+Reading never trusts the stored values (a hand-edited or older settings file): every value
+is parsed, range-checked and falls back to its default, and recent files that no longer
+exist are dropped. The helpers that change preferences are pure functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
+
+MAX_RECENT = 10
+CACHE_MB_RANGE = (64, 512)
+AUTOSAVE_RANGE = (1.0, 600.0)
+
+_GROUP = "preferences"
+_WINDOW_GEOMETRY = "window/geometry"
+_WINDOW_STATE = "window/state"
+#: Bump when the window's docks change: a layout saved by an older version is then ignored
+#: (QMainWindow.restoreState refuses a state of another version) instead of half-applied.
+WINDOW_STATE_VERSION = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    #: Most recent first, at most MAX_RECENT, absolute paths.
+    recent_files: tuple[str, ...] = ()
+    #: Display duration of indicators in new projects (seconds); None = the phrase's length.
+    default_duration: float | None = 3.0
+    frame_cache_mb: int = 256
+    muted: bool = False
+    volume: float = 1.0
+    last_directory: str = ""
+    autosave_seconds: float = 2.0
+
+    def __post_init__(self) -> None:
+        lo, hi = CACHE_MB_RANGE
+        if not lo <= self.frame_cache_mb <= hi:
+            raise ValueError(f"frame cache must be {lo}..{hi} MB, got {self.frame_cache_mb}")
+        if not 0.0 <= self.volume <= 1.0:
+            raise ValueError(f"volume must be in [0, 1], got {self.volume}")
+        if self.default_duration is not None and not (
+            math.isfinite(self.default_duration) and self.default_duration > 0.0
+        ):
+            raise ValueError(f"default duration must be > 0 s, got {self.default_duration}")
+        a_lo, a_hi = AUTOSAVE_RANGE
+        if not a_lo <= self.autosave_seconds <= a_hi:
+            raise ValueError(f"autosave delay must be {a_lo}..{a_hi} s")
+        if len(self.recent_files) > MAX_RECENT:
+            raise ValueError(f"at most {MAX_RECENT} recent files")
+
+
+def with_recent(prefs: Preferences, path: Path | str) -> Preferences:
+    """``prefs`` with ``path`` first in the recent files (moved there if already listed)."""
+    entry = str(Path(path).expanduser().absolute())
+    rest = tuple(p for p in prefs.recent_files if p != entry)
+    return replace(prefs, recent_files=(entry, *rest)[:MAX_RECENT])
+
+
+def without_recent(prefs: Preferences, path: Path | str) -> Preferences:
+    entry = str(Path(path).expanduser().absolute())
+    return replace(prefs, recent_files=tuple(p for p in prefs.recent_files if p != entry))
+
+
+def _float(value: object, default: float) -> float:
+    try:
+        result = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return result if math.isfinite(result) else default
+
+
+def _bool(value: object, default: bool) -> bool:
+    # INI files give strings back; the native formats give bools.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    return default
+
+
+def _clamp(value: float, lo: float, hi: float) -> float:
+    return min(max(value, lo), hi)
+
+
+def _string_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []  # a one-element list comes back as a plain string
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v]
+    return []
+
+
+def load_preferences(settings: QSettings) -> Preferences:
+    d = Preferences()
+    settings.beginGroup(_GROUP)
+    try:
+        recent: list[str] = []
+        for entry in _string_list(settings.value("recent_files")):
+            if entry not in recent and Path(entry).exists():
+                recent.append(entry)
+        raw_duration = settings.value("default_duration")
+        duration: float | None
+        if raw_duration in ("none", "None"):
+            duration = None
+        else:
+            duration = _float(raw_duration, d.default_duration or 3.0)
+            if duration <= 0.0:
+                duration = d.default_duration
+        cache_lo, cache_hi = CACHE_MB_RANGE
+        return Preferences(
+            recent_files=tuple(recent[:MAX_RECENT]),
+            default_duration=duration,
+            frame_cache_mb=int(
+                _clamp(
+                    _float(settings.value("frame_cache_mb"), d.frame_cache_mb), cache_lo, cache_hi
+                )
+            ),
+            muted=_bool(settings.value("muted"), d.muted),
+            volume=_clamp(_float(settings.value("volume"), d.volume), 0.0, 1.0),
+            last_directory=str(settings.value("last_directory") or ""),
+            autosave_seconds=_clamp(
+                _float(settings.value("autosave_seconds"), d.autosave_seconds), *AUTOSAVE_RANGE
+            ),
+        )
+    finally:
+        settings.endGroup()
+
+
+def save_preferences(settings: QSettings, prefs: Preferences) -> None:
+    settings.beginGroup(_GROUP)
+    try:
+        settings.setValue("recent_files", list(prefs.recent_files))
+        settings.setValue(
+            "default_duration", "none" if prefs.default_duration is None else prefs.default_duration
+        )
+        settings.setValue("frame_cache_mb", prefs.frame_cache_mb)
+        settings.setValue("muted", prefs.muted)
+        settings.setValue("volume", prefs.volume)
+        settings.setValue("last_directory", prefs.last_directory)
+        settings.setValue("autosave_seconds", prefs.autosave_seconds)
+    finally:
+        settings.endGroup()
+    settings.sync()
+
+
+def save_window_state(settings: QSettings, geometry: QByteArray, state: QByteArray) -> None:
+    """The main window's geometry and dock/toolbar layout (QMainWindow.saveState)."""
+    settings.setValue(_WINDOW_GEOMETRY, geometry)
+    settings.setValue(_WINDOW_STATE, state)
+    settings.sync()
+
+
+def load_window_state(settings: QSettings) -> tuple[QByteArray | None, QByteArray | None]:
+    geometry = settings.value(_WINDOW_GEOMETRY)
+    state = settings.value(_WINDOW_STATE)
+    return (
+        geometry if isinstance(geometry, QByteArray) else None,
+        state if isinstance(state, QByteArray) else None,
+    )
+
+
+class PreferencesStore(QObject):
+    """The current preferences, saved whenever they change, for the window to share."""
+
+    changed = Signal(object)  # Preferences
+
+    def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self._prefs = load_preferences(settings)
+
+    @property
+    def prefs(self) -> Preferences:
+        return self._prefs
+
+    def update(self, prefs: Preferences) -> None:
+        if prefs != self._prefs:
+            self._prefs = prefs
+            save_preferences(self.settings, prefs)
+            self.changed.emit(prefs)

@@ -1,0 +1,824 @@
+"""The timeline: time ruler, audio waveform, phrases, indicator spans and the playhead.
+
+Everything but the playhead (and the emphasis on indicators visible now) is painted once into
+a cached pixmap, so following playback at 60 Hz only repaints two thin strips: the playhead's
+old and new place.
+
+View state is a left-edge time and a zoom in pixels per second. The whole clip always fits at
+the smallest zoom; the largest shows a frame as ~50 px (20 ms per 50 px without a frame rate).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetricsF,
+    QHelpEvent,
+    QHideEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QScrollBar, QSizePolicy, QToolTip, QWidget
+
+from narrlocal_gui.core.model import Indicator, Phrase, Project
+from narrlocal_gui.core.visibility import display_span
+
+_PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied
+
+GUTTER = 76  # row names on the left
+RULER_H = 22
+PHRASE_H = 26
+INDICATOR_H = 18
+ROW_GAP = 2
+MIN_WAVE_H = 36
+TINY_BLOCK_PX = 8.0  # narrower blocks are drawn as plain fills
+
+MAX_PX_PER_FRAME = 50.0
+FALLBACK_FRAME_S = 0.02  # zoom limit stand-in while the frame rate is unknown
+FOLLOW_PAUSE_S = 3.0  # after the user scrolls or zooms, the view stays put this long
+WHEEL_ZOOM_PER_NOTCH = 1.25
+
+#: Ruler steps: (labelled step in seconds, unlabelled subdivisions of it).
+_RULER_STEPS: tuple[tuple[float, int], ...] = (
+    (0.001, 5),
+    (0.002, 4),
+    (0.005, 5),
+    (0.01, 5),
+    (0.02, 4),
+    (0.05, 5),
+    (0.1, 5),
+    (0.2, 4),
+    (0.5, 5),
+    (1.0, 5),
+    (2.0, 4),
+    (5.0, 5),
+    (10.0, 5),
+    (15.0, 3),
+    (30.0, 6),
+    (60.0, 6),
+    (120.0, 4),
+    (300.0, 5),
+    (600.0, 5),
+    (900.0, 3),
+    (1800.0, 6),
+    (3600.0, 6),
+)
+
+
+def format_ruler_time(seconds: float, step: float, with_hours: bool) -> str:
+    """A ruler label: as many decimals as ``step`` needs, hours only for long clips."""
+    decimals = 0 if step >= 1.0 else 1 if step >= 0.1 else 2 if step >= 0.01 else 3
+    scale = 10**decimals
+    # Count in whole label units so 59.99 never prints as "0:60".
+    units = round(max(seconds, 0.0) * scale)
+    whole, fraction = divmod(units, scale)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = (
+        f"{hours}:{minutes:02d}:{secs:02d}" if with_hours else f"{minutes + 60 * hours}:{secs:02d}"
+    )
+    return f"{text}.{fraction:0{decimals}d}" if decimals else text
+
+
+def _span_text(start: float, end: float) -> str:
+    return f"{format_ruler_time(start, 0.001, False)} – {format_ruler_time(end, 0.001, False)}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    ruler: QRectF
+    wave: QRectF
+    phrases: QRectF
+    indicators: QRectF
+    bottom: float  # where the scroll bar starts
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    indicator: Indicator
+    phrase: Phrase
+    start: float
+    end: float
+
+
+class TimelineWidget(QWidget):
+    """A zoomable overview of the clip. Reports seeks and clicks; edits nothing."""
+
+    seek_requested = Signal(float)
+    scrub_started = Signal()
+    scrub_finished = Signal()
+    phrase_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._duration = 0.0
+        self._position = 0.0
+        self._fps: float | None = None
+        self._phrases: tuple[Phrase, ...] = ()
+        self._spans: list[_Span] = []
+        self._span_starts = np.zeros(0)
+        self._span_ends = np.zeros(0)
+        self._span_enabled = np.zeros(0, dtype=bool)
+        self._content_end = 0.0  # where the last phrase or indicator ends
+        self._active: frozenset[int] = frozenset()  # indices into _spans
+        self._selected_phrase: str | None = None
+        self._wave_mins: npt.NDArray[np.float32] | None = None
+        self._wave_maxs: npt.NDArray[np.float32] | None = None
+        self._wave_duration = 0.0
+        self._wave_peak = 1.0
+
+        self._view_start = 0.0
+        self._px_per_s = 0.0
+        self._fit = True  # at the smallest zoom: stays so across resizes and new media
+        self._last_user_view_change = -math.inf
+        self._scrubbing = False
+        self._last_scrub_time: float | None = None
+        self._cache: QPixmap | None = None
+
+        self._scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
+        self._scrollbar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._scrollbar.valueChanged.connect(self._on_scrollbar_moved)
+
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumHeight(self._min_height())
+        self._refit()
+
+    # -- data in -----------------------------------------------------------------------
+    def set_project(self, project: Project | None) -> None:
+        self._phrases = () if project is None else project.phrases
+        spans: list[_Span] = []
+        if project is not None:
+            phrases = {p.id: p for p in project.phrases}
+            for ind in project.indicators:
+                phrase = phrases[ind.phrase_id]
+                start, end = display_span(ind, phrase, project.display)
+                spans.append(_Span(ind, phrase, start, end))
+        self._spans = spans
+        self._span_starts = np.array([s.start for s in spans], dtype=np.float64)
+        self._span_ends = np.array([s.end for s in spans], dtype=np.float64)
+        self._span_enabled = np.array([s.indicator.enabled for s in spans], dtype=bool)
+        ends = [p.end for p in self._phrases]
+        ends.extend(s.end for s in spans)
+        self._content_end = max(ends, default=0.0)
+        self._active = self._active_at(self._position)
+        self._extent_changed()
+
+    def set_duration(self, seconds: float) -> None:
+        seconds = seconds if math.isfinite(seconds) and seconds > 0.0 else 0.0
+        if seconds != self._duration:
+            self._duration = seconds
+            self._fit = True  # new media: start with the whole clip in view
+            self._extent_changed()
+
+    def set_frame_rate(self, fps: float | None) -> None:
+        """The clip's frame rate, used only for the zoom limit (None: unknown)."""
+        self._fps = fps if fps is not None and math.isfinite(fps) and fps > 0.0 else None
+        self._set_view(self._view_start, min(self._px_per_s, self._max_px_per_s()))
+
+    def set_waveform(
+        self,
+        mins: npt.NDArray[np.floating] | None,
+        maxs: npt.NDArray[np.floating] | None,
+        duration: float,
+    ) -> None:
+        """Envelopes (equal length, values in -1..1) evenly covering [0, duration]."""
+        if mins is None or maxs is None or len(mins) == 0 or duration <= 0.0:
+            self._wave_mins = self._wave_maxs = None
+            self._wave_duration = 0.0
+        else:
+            if len(mins) != len(maxs):
+                raise ValueError(f"envelopes differ in length: {len(mins)} != {len(maxs)}")
+            self._wave_mins = np.asarray(mins, dtype=np.float32)
+            self._wave_maxs = np.asarray(maxs, dtype=np.float32)
+            self._wave_duration = float(duration)
+            # Narration is often recorded quietly; scale to the loudest moment so the shape
+            # of the speech is visible, but never blow silence up into noise.
+            peak = float(max(np.max(np.abs(self._wave_mins)), np.max(np.abs(self._wave_maxs))))
+            self._wave_peak = max(peak, 0.05)
+        self._invalidate()
+
+    def set_selected_phrase(self, phrase_id: str | None) -> None:
+        if phrase_id != self._selected_phrase:
+            self._selected_phrase = phrase_id
+            self._invalidate()
+
+    def set_position(self, t: float) -> None:
+        """Move the playhead; cheap enough to call on every displayed frame."""
+        if not math.isfinite(t) or t == self._position:
+            return
+        old_x = self.x_for_time(self._position)
+        self._position = max(t, 0.0)
+        active = self._active_at(self._position)
+        if active != self._active:
+            self._active = active
+            self.update(self._rows().indicators.toAlignedRect())
+        if self._maybe_follow():
+            return  # the whole view moved and repaints anyway
+        self._update_playhead_strip(old_x)
+        self._update_playhead_strip(self.x_for_time(self._position))
+
+    # -- view --------------------------------------------------------------------------
+    def duration(self) -> float:
+        return self._duration
+
+    def position(self) -> float:
+        return self._position
+
+    def visible_range(self) -> tuple[float, float]:
+        """The times at the left and right edges of the rows."""
+        if self._px_per_s <= 0.0:
+            return (0.0, 0.0)
+        return (self._view_start, self._view_start + self._content_width() / self._px_per_s)
+
+    def x_for_time(self, t: float) -> float:
+        return GUTTER + (t - self._view_start) * self._px_per_s
+
+    def time_at(self, x: float) -> float:
+        """The time under widget x (not clamped)."""
+        if self._px_per_s <= 0.0:
+            return 0.0
+        return self._view_start + (x - GUTTER) / self._px_per_s
+
+    def zoom_to_fit(self) -> None:
+        self._fit = True
+        self._refit()
+
+    def zoom_by(self, factor: float, anchor_x: float | None = None) -> None:
+        """Zoom in (factor > 1) or out keeping the time under ``anchor_x`` in place."""
+        if self._extent() <= 0.0 or factor <= 0.0:
+            return
+        if anchor_x is None:
+            anchor_x = GUTTER + self._content_width() / 2.0
+        anchor_t = self.time_at(anchor_x)
+        pps = min(max(self._px_per_s * factor, self._min_px_per_s()), self._max_px_per_s())
+        self._set_view(anchor_t - (anchor_x - GUTTER) / pps, pps)
+        self._note_user_view_change()
+
+    def is_fit(self) -> bool:
+        return self._fit
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(800, 164)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(GUTTER + 160, self._min_height())
+
+    # -- Qt events ---------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        bar_h = self._scrollbar.sizeHint().height()
+        self._scrollbar.setGeometry(GUTTER, self.height() - bar_h, self._content_width(), bar_h)
+        if self._fit:
+            self._refit()
+        else:
+            self._set_view(self._view_start, max(self._px_per_s, self._min_px_per_s()))
+        self._invalidate()
+        super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._invalidate()
+        super().changeEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
+        # A release can be lost to a hide; never leave the player paused for a scrub.
+        self._end_scrub()
+        super().hideEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self._tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() != Qt.MouseButton.LeftButton or self._extent() <= 0.0:
+            super().mousePressEvent(event)
+            return
+        pos = event.position()
+        rows = self._rows()
+        if pos.y() >= rows.bottom or pos.x() < GUTTER:
+            super().mousePressEvent(event)
+            return
+        phrase = self._phrase_hit(pos, rows)
+        if phrase is not None:
+            self.phrase_clicked.emit(phrase.id)
+            self.seek_requested.emit(phrase.start)
+            event.accept()
+            return
+        self._scrubbing = True
+        self._last_scrub_time = None
+        self.scrub_started.emit()
+        self._scrub_to(pos.x())
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if self._scrubbing:
+            self._scrub_to(event.position().x())
+            event.accept()
+        else:
+            super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if self._scrubbing and event.button() == Qt.MouseButton.LeftButton:
+            self._scrub_to(event.position().x())
+            self._end_scrub()
+            event.accept()
+        else:
+            super().mouseReleaseEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        if self._extent() <= 0.0:
+            event.ignore()
+            return
+        delta = event.angleDelta()
+        steps = (delta.y() or delta.x()) / 120.0
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if steps:
+                self.zoom_by(WHEEL_ZOOM_PER_NOTCH**steps, event.position().x())
+            event.accept()
+            return
+        if self._fit:
+            event.ignore()  # nothing to scroll: let an enclosing scroll area have it
+            return
+        pixel = event.pixelDelta()
+        if not pixel.isNull():  # a touchpad: follow the fingers exactly
+            shift = float(-(pixel.y() or pixel.x()))
+        else:  # a wheel: an eighth of the view per notch
+            shift = -steps * self._content_width() / 8.0
+        self._set_view(self._view_start + shift / self._px_per_s, self._px_per_s)
+        self._note_user_view_change()
+        event.accept()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        if (
+            self._cache is None
+            or self._cache.deviceIndependentSize().toSize() != self.size()
+            or self._cache.devicePixelRatio() != self.devicePixelRatioF()
+        ):
+            self._cache = self._render_static()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._cache)
+        rows = self._rows()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setClipRect(QRectF(GUTTER, 0, self._content_width(), rows.bottom))
+        self._paint_active_spans(painter, rows)
+        self._paint_playhead(painter, rows)
+        painter.end()
+
+    # -- geometry ----------------------------------------------------------------------
+    def _min_height(self) -> int:
+        bar_h = self._scrollbar.sizeHint().height()
+        return RULER_H + MIN_WAVE_H + PHRASE_H + INDICATOR_H + 4 * ROW_GAP + bar_h
+
+    def _content_width(self) -> int:
+        return max(self.width() - GUTTER, 1)
+
+    def _rows(self) -> _Rows:
+        width = float(self.width())
+        bottom = float(self.height() - self._scrollbar.sizeHint().height())
+        indicators_top = bottom - ROW_GAP - INDICATOR_H
+        phrases_top = indicators_top - ROW_GAP - PHRASE_H
+        wave_top = RULER_H + ROW_GAP
+        return _Rows(
+            ruler=QRectF(0, 0, width, RULER_H),
+            wave=QRectF(0, wave_top, width, max(phrases_top - ROW_GAP - wave_top, 1.0)),
+            phrases=QRectF(0, phrases_top, width, PHRASE_H),
+            indicators=QRectF(0, indicators_top, width, INDICATOR_H),
+            bottom=bottom,
+        )
+
+    def _extent(self) -> float:
+        """The span the timeline covers: the media, or without media the project's content."""
+        return self._duration if self._duration > 0.0 else self._content_end
+
+    def _min_px_per_s(self) -> float:
+        extent = self._extent()
+        return self._content_width() / extent if extent > 0.0 else 0.0
+
+    def _max_px_per_s(self) -> float:
+        frame_s = 1.0 / self._fps if self._fps else FALLBACK_FRAME_S
+        return max(MAX_PX_PER_FRAME / frame_s, self._min_px_per_s())
+
+    def _refit(self) -> None:
+        self._set_view(0.0, self._min_px_per_s())
+
+    def _extent_changed(self) -> None:
+        if self._fit:
+            self._refit()
+        else:
+            self._set_view(self._view_start, max(self._px_per_s, self._min_px_per_s()))
+        self._invalidate()
+
+    def _set_view(self, start: float, px_per_s: float) -> None:
+        """Clamp and apply a view; keeps the scroll bar in step without echoing back."""
+        extent = self._extent()
+        if extent <= 0.0 or px_per_s <= 0.0:
+            self._view_start, self._px_per_s, self._fit = 0.0, 0.0, True
+            with QSignalBlocker(self._scrollbar):
+                self._scrollbar.setRange(0, 0)
+            self._invalidate()
+            return
+        min_pps = self._min_px_per_s()
+        px_per_s = max(px_per_s, min_pps)
+        visible = self._content_width() / px_per_s
+        start = min(max(start, 0.0), max(extent - visible, 0.0))
+        self._fit = px_per_s <= min_pps * (1.0 + 1e-9)
+        changed = start != self._view_start or px_per_s != self._px_per_s
+        self._view_start, self._px_per_s = start, px_per_s
+        content = self._content_width()
+        with QSignalBlocker(self._scrollbar):
+            self._scrollbar.setRange(0, max(math.ceil(extent * px_per_s - content), 0))
+            self._scrollbar.setPageStep(content)
+            self._scrollbar.setSingleStep(max(content // 20, 1))
+            self._scrollbar.setValue(round(start * px_per_s))
+        if changed:
+            self._invalidate()
+
+    def _on_scrollbar_moved(self, value: int) -> None:
+        if self._px_per_s > 0.0:
+            self._set_view(value / self._px_per_s, self._px_per_s)
+            self._note_user_view_change()
+
+    def _note_user_view_change(self) -> None:
+        self._last_user_view_change = time.monotonic()
+
+    def _maybe_follow(self) -> bool:
+        """Page the view to the playhead when playback leaves it. True when it moved."""
+        if self._fit or self._scrubbing or self._px_per_s <= 0.0:
+            return False
+        if time.monotonic() - self._last_user_view_change < FOLLOW_PAUSE_S:
+            return False
+        start, end = self.visible_range()
+        if start <= self._position < end:
+            return False
+        # Page-style: the playhead re-enters near the left edge, then runs across the view,
+        # which is far easier to read than a continuously sliding timeline.
+        lead = 0.05 * (end - start)
+        self._set_view(self._position - lead, self._px_per_s)
+        return True
+
+    def _update_playhead_strip(self, x: float) -> None:
+        if GUTTER - 8 <= x <= self.width() + 8:
+            self.update(QRect(math.floor(x) - 7, 0, 15, round(self._rows().bottom)))
+
+    # -- hit testing -------------------------------------------------------------------
+    def _active_at(self, t: float) -> frozenset[int]:
+        if not self._spans:
+            return frozenset()
+        hits = (self._span_starts <= t) & (t < self._span_ends) & self._span_enabled
+        return frozenset(int(i) for i in np.flatnonzero(hits))
+
+    def _phrase_hit(self, pos: QPointF, rows: _Rows) -> Phrase | None:
+        if pos.x() < GUTTER:
+            return None
+        if rows.phrases.contains(pos):
+            for phrase in reversed(self._phrases):
+                if self._block_rect(phrase.start, phrase.end, rows.phrases).contains(pos):
+                    return phrase
+        elif rows.indicators.contains(pos):
+            span = self._span_hit(pos, rows)
+            return None if span is None else span.phrase
+        return None
+
+    def _span_hit(self, pos: QPointF, rows: _Rows) -> _Span | None:
+        for span in reversed(self._spans):
+            if self._block_rect(span.start, span.end, rows.indicators).contains(pos):
+                return span
+        return None
+
+    def _block_rect(self, start: float, end: float, row: QRectF) -> QRectF:
+        x1 = self.x_for_time(start)
+        # Keep even a very short phrase wide enough to see and to click.
+        x2 = max(self.x_for_time(end), x1 + 4.0)
+        return QRectF(x1, row.top() + 2, x2 - x1, row.height() - 4)
+
+    def _scrub_to(self, x: float) -> None:
+        # Clamp to the visible part: dragging past an edge must not make the view jump.
+        start, end = self.visible_range()
+        t = min(max(self.time_at(x), start), end, self._extent())
+        if t != self._last_scrub_time:
+            self._last_scrub_time = t
+            self.seek_requested.emit(t)
+
+    def _end_scrub(self) -> None:
+        if self._scrubbing:
+            self._scrubbing = False
+            self._last_scrub_time = None
+            self.scrub_finished.emit()
+
+    def _tooltip_at(self, pos: QPointF) -> str:
+        rows = self._rows()
+        if pos.x() < GUTTER or pos.y() >= rows.bottom or self._extent() <= 0.0:
+            return ""
+        if rows.phrases.contains(pos):
+            phrase = self._phrase_hit(pos, rows)
+            if phrase is not None:
+                return (
+                    f"<p>{html.escape(phrase.text)}</p>"
+                    f"<p><tt>{_span_text(phrase.start, phrase.end)}</tt>"
+                    f" ({phrase.end - phrase.start:.2f} s)</p>"
+                )
+            return ""
+        if rows.indicators.contains(pos):
+            span = self._span_hit(pos, rows)
+            if span is None:
+                return ""
+            state = "" if span.indicator.enabled else " <i>(off)</i>"
+            return (
+                f"<p><b>{html.escape(span.indicator.style.label)}</b>{state}</p>"
+                f"<p>{html.escape(span.phrase.text)}</p>"
+                f"<p><tt>{_span_text(span.start, span.end)}</tt></p>"
+            )
+        return "Click or drag to seek. Wheel scrolls, Ctrl+wheel zooms."
+
+    # -- painting ----------------------------------------------------------------------
+    def _invalidate(self) -> None:
+        self._cache = None
+        self.update()
+
+    def _render_static(self) -> QPixmap:
+        dpr = self.devicePixelRatioF()
+        pixmap = QPixmap(
+            QSize(max(round(self.width() * dpr), 1), max(round(self.height() * dpr), 1))
+        )
+        pixmap.setDevicePixelRatio(dpr)
+        pixmap.fill(self.palette().color(QPalette.ColorRole.Window))
+        painter = QPainter(pixmap)
+        rows = self._rows()
+        self._paint_gutter(painter, rows)
+        content = QRectF(GUTTER, 0, self._content_width(), rows.bottom)
+        painter.setClipRect(content)
+        for row in (rows.wave, rows.phrases, rows.indicators):
+            painter.fillRect(
+                row.intersected(content), self.palette().color(QPalette.ColorRole.Base)
+            )
+        if self._extent() > 0.0:
+            self._paint_ruler(painter, rows)
+            self._paint_waveform(painter, rows.wave)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_phrases(painter, rows.phrases)
+            self._paint_spans(painter, rows.indicators)
+        else:
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(rows.wave, Qt.AlignmentFlag.AlignCenter, "No media")
+        painter.end()
+        return pixmap
+
+    def _paint_gutter(self, painter: QPainter, rows: _Rows) -> None:
+        palette = self.palette()
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        font = painter.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        painter.setFont(font)
+        for label, row in (
+            ("Audio", rows.wave),
+            ("Phrases", rows.phrases),
+            ("Indicators", rows.indicators),
+        ):
+            painter.drawText(
+                QRectF(8, row.top(), GUTTER - 12, row.height()),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                label,
+            )
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
+        painter.drawLine(QPointF(GUTTER - 0.5, 0), QPointF(GUTTER - 0.5, rows.bottom))
+
+    def _ruler_step(self, metrics: QFontMetricsF) -> tuple[float, int]:
+        with_hours = self._extent() >= 3600.0
+        sample = format_ruler_time(0.0, 0.001, with_hours)
+        min_px = metrics.horizontalAdvance(sample) + 16.0
+        for step, subdivisions in _RULER_STEPS:
+            if step * self._px_per_s >= min_px:
+                return step, subdivisions
+        return _RULER_STEPS[-1]
+
+    def _paint_ruler(self, painter: QPainter, rows: _Rows) -> None:
+        palette = self.palette()
+        text_color = palette.color(QPalette.ColorRole.WindowText)
+        font = painter.font()
+        metrics = QFontMetricsF(font)
+        step, subdivisions = self._ruler_step(metrics)
+        minor = step / subdivisions
+        start, end = self.visible_range()
+        end = min(end, self._extent())
+        with_hours = self._extent() >= 3600.0
+        grid = QColor(palette.color(QPalette.ColorRole.Mid))
+        grid.setAlpha(70)
+        ruler_bottom = rows.ruler.bottom()
+        # Walk whole minor ticks by index, not by adding floats, so labels never drift.
+        first = math.floor(start / minor)
+        last = math.floor(end / minor + 1e-9)
+        tick_pen = QPen(text_color, 1.0)
+        for k in range(first, last + 1):
+            t = k * minor
+            x = round(self.x_for_time(t)) + 0.5
+            major = k % subdivisions == 0
+            if major:
+                painter.setPen(QPen(grid, 1.0))
+                painter.drawLine(QPointF(x, ruler_bottom), QPointF(x, rows.bottom))
+            painter.setPen(tick_pen)
+            tick_h = 8.0 if major else 4.0
+            painter.drawLine(QPointF(x, ruler_bottom - tick_h), QPointF(x, ruler_bottom))
+            if major:
+                label = format_ruler_time(t, step, with_hours)
+                # A label cut off by the right edge reads as a different time ("0:3").
+                if x + 3.0 + metrics.horizontalAdvance(label) <= self.width():
+                    painter.drawText(QPointF(x + 3.0, metrics.ascent() + 2.0), label)
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
+        painter.drawLine(
+            QPointF(GUTTER, ruler_bottom - 0.5), QPointF(self.width(), ruler_bottom - 0.5)
+        )
+
+    def _paint_waveform(self, painter: QPainter, row: QRectF) -> None:
+        mid = row.center().y()
+        palette = self.palette()
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1.0))
+        painter.drawLine(QPointF(GUTTER, mid), QPointF(self.width(), mid))
+        # Rasterised in numpy at device resolution: one pass for any length of audio, where
+        # filling a polygon with a vertex per column costs QPainter tens of milliseconds.
+        dpr = painter.device().devicePixelRatioF()
+        width = round(self._content_width() * dpr)
+        height = round(row.height() * dpr)
+        columns = self._waveform_columns(width)
+        if columns is None or height < 1:
+            return
+        lows, highs = columns
+        centre = height / 2.0
+        scale = (centre - 2.0 * dpr) / self._wave_peak
+        top = centre - np.clip(highs, -self._wave_peak, self._wave_peak) * scale
+        bottom = centre - np.clip(lows, -self._wave_peak, self._wave_peak) * scale
+        # At least a hairline wherever there is data, so quiet speech never disappears.
+        bottom = np.maximum(bottom, top + dpr)
+        # Each pixel's alpha is the share of it the [top, bottom] span covers: smooth edges.
+        ys = np.arange(height, dtype=np.float32)[:, None]
+        coverage = np.clip(np.minimum(bottom, ys + 1.0) - np.maximum(top, ys), 0.0, 1.0)
+        fill = palette.color(QPalette.ColorRole.Highlight)
+        alpha = (coverage * 220.0).astype(np.uint32)
+        argb = (  # premultiplied, as Format_ARGB32_Premultiplied stores it in a uint32
+            (alpha << 24)
+            | ((alpha * fill.red() // 255) << 16)
+            | ((alpha * fill.green() // 255) << 8)
+            | (alpha * fill.blue() // 255)
+        ).astype(np.uint32)
+        image = QImage(argb.data, len(top), height, len(top) * 4, _PREMULTIPLIED)
+        image.setDevicePixelRatio(dpr)
+        # drawImage copies the pixels before ``argb`` can go away.
+        painter.drawImage(QPointF(GUTTER, row.top()), image)
+
+    def _waveform_columns(
+        self, count: int
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
+        """The envelope's min and max under each of ``count`` columns across the view.
+
+        None where there is no envelope. Columns past the end of the audio are left out.
+        """
+        mins, maxs = self._wave_mins, self._wave_maxs
+        if mins is None or maxs is None or self._px_per_s <= 0.0 or count < 1:
+            return None
+        n = len(mins)
+        samples_per_s = n / self._wave_duration
+        start, end = self.visible_range()
+        column_edges = start + np.arange(count + 1) * ((end - start) / count)
+        edges = np.floor(column_edges * samples_per_s).astype(np.int64)
+        covered = int(np.searchsorted(edges[:-1], n, side="left"))  # columns starting in data
+        if covered == 0:
+            return None
+        starts = np.clip(edges[:covered], 0, n - 1)
+        # reduceat reduces each [starts[i], starts[i+1]) and takes the single sample where a
+        # column is narrower than one; its last slice runs to the array's end, so it gets an
+        # explicit stop unless the view really does reach the end of the data.
+        stop = int(edges[covered])
+        indices = np.append(starts, stop) if stop < n else starts
+        lows = np.minimum.reduceat(mins, indices)[:covered]
+        highs = np.maximum.reduceat(maxs, indices)[:covered]
+        return lows, highs
+
+    def _paint_phrases(self, painter: QPainter, row: QRectF) -> None:
+        palette = self.palette()
+        start, end = self.visible_range()
+        block_fill = palette.color(QPalette.ColorRole.Button)
+        block_edge = palette.color(QPalette.ColorRole.Mid)
+        text_color = palette.color(QPalette.ColorRole.ButtonText)
+        selected_fill = palette.color(QPalette.ColorRole.Highlight)
+        selected_text = palette.color(QPalette.ColorRole.HighlightedText)
+        metrics = QFontMetricsF(painter.font())
+        selected: Phrase | None = None
+        for phrase in self._phrases:
+            if phrase.end < start or phrase.start > end:
+                continue
+            if phrase.id == self._selected_phrase:
+                selected = phrase  # drawn last, on top of any neighbour it overlaps
+                continue
+            self._paint_block(painter, phrase, row, metrics, block_fill, block_edge, text_color)
+        if selected is not None:
+            self._paint_block(
+                painter,
+                selected,
+                row,
+                metrics,
+                selected_fill,
+                selected_fill.lighter(130),
+                selected_text,
+            )
+
+    def _paint_block(
+        self,
+        painter: QPainter,
+        phrase: Phrase,
+        row: QRectF,
+        metrics: QFontMetricsF,
+        fill: QColor,
+        edge: QColor,
+        text_color: QColor,
+    ) -> None:
+        rect = self._block_rect(phrase.start, phrase.end, row).adjusted(0.5, 0.5, -0.5, -0.5)
+        if rect.width() < TINY_BLOCK_PX:
+            # Zoomed far out a long talk is thousands of slivers: a plain fill looks the same
+            # and costs a fraction of an outlined, rounded, antialiased shape.
+            painter.fillRect(rect, fill)
+            return
+        painter.setPen(QPen(edge, 1.0))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, 4.0, 4.0)
+        text_rect = rect.adjusted(5.0, 0.0, -4.0, 0.0)
+        if text_rect.width() >= metrics.averageCharWidth() * 2:
+            text = metrics.elidedText(phrase.text, Qt.TextElideMode.ElideRight, text_rect.width())
+            painter.setPen(text_color)
+            painter.drawText(
+                text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
+            )
+
+    def _span_rect(self, span: _Span, row: QRectF) -> QRectF:
+        return self._block_rect(span.start, span.end, row).adjusted(0.5, 0.5, -0.5, -0.5)
+
+    def _paint_spans(self, painter: QPainter, row: QRectF) -> None:
+        start, end = self.visible_range()
+        for span in self._spans:
+            if span.end < start or span.start > end:
+                continue
+            color = QColor(*span.indicator.color)
+            rect = self._span_rect(span, row)
+            if rect.width() < TINY_BLOCK_PX:
+                color.setAlpha(165 if span.indicator.enabled else 70)
+                painter.fillRect(rect, color)
+                continue
+            if span.indicator.enabled:
+                fill = QColor(color)
+                fill.setAlpha(165)
+                painter.setPen(QPen(color, 1.0))
+                painter.setBrush(fill)
+            else:
+                # Off: kept in place (so it can be found and turned back on) but plainly not shown.
+                dim = QColor(color)
+                dim.setAlpha(110)
+                painter.setPen(QPen(dim, 1.0, Qt.PenStyle.DashLine))
+                painter.setBrush(QBrush(dim, Qt.BrushStyle.BDiagPattern))
+            painter.drawRoundedRect(rect, 3.0, 3.0)
+
+    def _paint_active_spans(self, painter: QPainter, rows: _Rows) -> None:
+        if not self._active:
+            return
+        outline = self.palette().color(QPalette.ColorRole.WindowText)
+        for index in sorted(self._active):
+            span = self._spans[index]
+            rect = self._span_rect(span, rows.indicators).adjusted(-1.0, -1.0, 1.0, 1.0)
+            painter.setPen(QPen(outline, 1.5))
+            painter.setBrush(QColor(*span.indicator.color))
+            painter.drawRoundedRect(rect, 3.0, 3.0)
+
+    def _paint_playhead(self, painter: QPainter, rows: _Rows) -> None:
+        if self._extent() <= 0.0:
+            return
+        x = self.x_for_time(min(self._position, self._extent()))
+        if not (GUTTER - 8 <= x <= self.width() + 8):
+            return
+        color = QColor(230, 60, 60)  # a playhead reads as red in every editor and theme
+        painter.setPen(QPen(color, 1.5))
+        painter.drawLine(QPointF(x, rows.ruler.top() + 6), QPointF(x, rows.bottom))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawPolygon(QPolygonF([QPointF(x - 6, 0), QPointF(x + 6, 0), QPointF(x, 8)]))

@@ -1,0 +1,1 @@
+"""NarrLocal tests (a package so that shared helpers import as ``tests.media_factory``)."""

@@ -1,0 +1,330 @@
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
+from PySide6.QtGui import QColor, QWheelEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from narrlocal_gui.core.model import DisplaySettings, Indicator, Phrase, Project
+from narrlocal_gui.ui import timeline_widget
+from narrlocal_gui.ui.timeline_widget import GUTTER, TimelineWidget, format_ruler_time
+
+DURATION = 100.0
+FPS = 25.0
+WIDTH, HEIGHT = 900, 170
+
+
+def _project() -> Project:
+    phrases = (
+        Phrase("p1", "the chef picks up the knife", 10.0, 14.0),
+        Phrase("p2", "and slices the onion", 40.0, 46.0),
+        Phrase("p3", "a very short one", 70.0, 70.1),
+    )
+    indicators = (
+        Indicator("i1", "p1", color=(230, 159, 0)),
+        Indicator("i2", "p2", enabled=False, color=(86, 180, 233)),
+        Indicator("i3", "p3", duration_override=5.0, color=(0, 158, 115)),
+    )
+    return Project(phrases=phrases, indicators=indicators, display=DisplaySettings(3.0))
+
+
+@pytest.fixture
+def timeline(qtbot: QtBot) -> TimelineWidget:
+    widget = TimelineWidget()
+    qtbot.addWidget(widget)
+    widget.resize(WIDTH, HEIGHT)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_frame_rate(FPS)
+    widget.set_duration(DURATION)
+    widget.set_project(_project())
+    return widget
+
+
+def _row_y(timeline: TimelineWidget, row: str) -> int:
+    return round(getattr(timeline._rows(), row).center().y())
+
+
+def _expected_time(x: int) -> float:
+    # Independent of the widget's own mapping: at fit, the content width spans the clip.
+    return (x - GUTTER) / (WIDTH - GUTTER) * DURATION
+
+
+def test_press_on_ruler_seeks_to_the_time_under_the_mouse(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    x = GUTTER + 300
+    seeks: list[float] = []
+    timeline.seek_requested.connect(seeks.append)
+    with qtbot.waitSignal(timeline.scrub_started, timeout=1000):
+        qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    assert len(seeks) == 1
+    assert seeks[0] == pytest.approx(_expected_time(x), abs=1.0 / FPS)
+    with qtbot.waitSignal(timeline.scrub_finished, timeout=1000):
+        qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+
+
+def test_dragging_on_the_waveform_seeks_continuously(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    seeks: list[float] = []
+    events: list[str] = []
+    timeline.seek_requested.connect(seeks.append)
+    timeline.scrub_started.connect(lambda: events.append("started"))
+    timeline.scrub_finished.connect(lambda: events.append("finished"))
+    y = _row_y(timeline, "wave")
+    xs = [GUTTER + 100, GUTTER + 200, GUTTER + 350, GUTTER + 500]
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(xs[0], y))
+    for x in xs[1:]:
+        qtbot.mouseMove(timeline, QPoint(x, y))
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(xs[-1], y))
+    assert events == ["started", "finished"]
+    assert seeks == sorted(seeks)
+    assert len(seeks) == len(xs)
+    for seek, x in zip(seeks, xs, strict=True):
+        assert seek == pytest.approx(_expected_time(x), abs=1.0 / FPS)
+
+
+def test_drag_past_the_edge_stays_in_the_clip(timeline: TimelineWidget, qtbot: QtBot) -> None:
+    seeks: list[float] = []
+    timeline.seek_requested.connect(seeks.append)
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(GUTTER + 10, 5))
+    qtbot.mouseMove(timeline, QPoint(WIDTH + 200, 5))
+    qtbot.mouseMove(timeline, QPoint(0, 5))
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(0, 5))
+    assert seeks[1] == pytest.approx(DURATION)
+    assert seeks[2] == 0.0
+
+
+def test_clicking_a_phrase_selects_it_and_seeks_to_its_start(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    x = round(timeline.x_for_time(42.0))
+    clicked: list[str] = []
+    seeks: list[float] = []
+    timeline.phrase_clicked.connect(clicked.append)
+    timeline.seek_requested.connect(seeks.append)
+    with qtbot.assertNotEmitted(timeline.scrub_started):
+        qtbot.mouseClick(
+            timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, _row_y(timeline, "phrases"))
+        )
+    assert clicked == ["p2"]
+    assert seeks == [40.0]
+
+
+def test_a_very_short_phrase_can_still_be_clicked(timeline: TimelineWidget, qtbot: QtBot) -> None:
+    x = round(timeline.x_for_time(70.0)) + 1
+    with qtbot.waitSignal(timeline.phrase_clicked, timeout=1000) as blocker:
+        qtbot.mouseClick(
+            timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, _row_y(timeline, "phrases"))
+        )
+    assert blocker.args == ["p3"]
+
+
+def test_clicking_an_indicator_span_selects_its_phrase(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    # i3 shows for 5 s from its 0.1 s phrase: clicking after the phrase still finds it.
+    x = round(timeline.x_for_time(73.0))
+    with qtbot.waitSignal(timeline.phrase_clicked, timeout=1000) as blocker:
+        qtbot.mouseClick(
+            timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, _row_y(timeline, "indicators"))
+        )
+    assert blocker.args == ["p3"]
+
+
+def _wheel(timeline: TimelineWidget, x: float, notches: float, ctrl: bool) -> QWheelEvent:
+    pos = QPointF(x, _row_y(timeline, "wave"))
+    event = QWheelEvent(
+        pos,
+        QPointF(timeline.mapToGlobal(pos)),
+        QPoint(),
+        QPoint(0, round(120 * notches)),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier if ctrl else Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(timeline, event)
+    return event
+
+
+def test_ctrl_wheel_zooms_around_the_cursor(timeline: TimelineWidget) -> None:
+    assert timeline.visible_range() == pytest.approx((0.0, DURATION))
+    x = GUTTER + 250.0
+    anchor = timeline.time_at(x)
+    _wheel(timeline, x, 3, ctrl=True)
+    start, end = timeline.visible_range()
+    assert end - start < DURATION / 1.5
+    assert timeline.time_at(x) == pytest.approx(anchor, abs=1e-6)
+    assert not timeline.is_fit()
+    _wheel(timeline, x, -2, ctrl=True)
+    assert timeline.time_at(x) == pytest.approx(anchor, abs=1e-6)
+    _wheel(timeline, x, -50, ctrl=True)  # all the way out: the whole clip again
+    assert timeline.visible_range() == pytest.approx((0.0, DURATION))
+    assert timeline.is_fit()
+
+
+def test_zoom_stops_at_50_px_per_frame(timeline: TimelineWidget) -> None:
+    timeline.zoom_by(1e9)
+    start, end = timeline.visible_range()
+    px_per_frame = (WIDTH - GUTTER) / (end - start) / FPS
+    assert px_per_frame == pytest.approx(50.0)
+
+
+def test_wheel_scrolls_when_zoomed(timeline: TimelineWidget) -> None:
+    fit_event = _wheel(timeline, GUTTER + 100, -1, ctrl=False)
+    assert not fit_event.isAccepted()  # nothing to scroll at fit: left to the parent
+    timeline.zoom_by(10.0, GUTTER)
+    before = timeline.visible_range()
+    _wheel(timeline, GUTTER + 100, -2, ctrl=False)  # wheel down/back scrolls later in time
+    after = timeline.visible_range()
+    assert after[0] > before[0]
+    assert after[1] - after[0] == pytest.approx(before[1] - before[0])
+
+
+def test_view_follows_the_playhead_page_by_page(
+    timeline: TimelineWidget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timeline.zoom_by(10.0, GUTTER)  # shows 0..10 s
+    start, end = timeline.visible_range()
+    timeline.set_position(end + 1.0)
+    assert timeline.visible_range() == (start, end)  # the user just zoomed: leave the view
+    monkeypatch.setattr(timeline_widget, "FOLLOW_PAUSE_S", 0.0)
+    timeline.set_position(end + 2.0)
+    new_start, new_end = timeline.visible_range()
+    assert new_start < end + 2.0 < new_end
+    assert new_start > end  # paged, with the playhead near the left edge
+
+
+def test_set_position_repaints_only_the_playhead(
+    timeline: TimelineWidget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    timeline.grab()  # paint once so the static layers are cached
+    repainted: list[QRect] = []
+    monkeypatch.setattr(timeline, "update", lambda *args: repainted.append(QRect(*args)))
+    timeline.set_position(50.0)  # no indicator starts or ends here
+    assert repainted
+    assert all(rect.width() <= 16 for rect in repainted)
+
+
+def test_visible_indicators_are_emphasised(timeline: TimelineWidget) -> None:
+    x = round(timeline.x_for_time(12.0))
+    y = _row_y(timeline, "indicators")
+    timeline.set_position(30.0)
+    idle = timeline.grab().toImage().pixelColor(x, y)
+    timeline.set_position(11.0)  # i1 shows from 10 to 13 s
+    active = timeline.grab().toImage().pixelColor(x, y)
+    assert active.getRgb()[:3] == (230, 159, 0)  # drawn in full colour
+    assert idle != active
+
+
+def test_waveform_is_drawn_where_there_is_sound(timeline: TimelineWidget) -> None:
+    envelope = np.zeros(10_000, dtype=np.float32)
+    envelope[2_000:3_000] = 0.8  # 20..30 s loud, silence elsewhere
+    timeline.set_waveform(-envelope, envelope, DURATION)
+    image = timeline.grab().toImage()
+    row = timeline._rows().wave
+    probe_y = round(row.top() + row.height() * 0.25)  # well above the centre line
+    loud = image.pixelColor(round(timeline.x_for_time(23.7)), probe_y)
+    quiet = image.pixelColor(round(timeline.x_for_time(63.3)), probe_y)
+    highlight = timeline.palette().highlight().color()
+    assert _distance(loud, highlight) < _distance(quiet, highlight) / 2
+    timeline.set_waveform(None, None, 0.0)
+    cleared = timeline.grab().toImage().pixelColor(round(timeline.x_for_time(23.7)), probe_y)
+    assert _close(cleared, quiet)
+
+
+def _distance(a: QColor, b: QColor) -> int:
+    return sum(abs(p - q) for p, q in zip(a.getRgb()[:3], b.getRgb()[:3], strict=True))
+
+
+def _close(a: QColor, b: QColor, tolerance: int = 60) -> bool:
+    return _distance(a, b) < tolerance
+
+
+@pytest.mark.parametrize("zoom", [1.0, 7.0, 400.0])
+def test_waveform_columns_match_a_brute_force_resampling(
+    timeline: TimelineWidget, zoom: float
+) -> None:
+    rng = np.random.default_rng(3)
+    maxs = rng.uniform(0.0, 1.0, 5_000).astype(np.float32)
+    mins = -rng.uniform(0.0, 1.0, 5_000).astype(np.float32)
+    timeline.set_waveform(mins, maxs, DURATION)
+    timeline.zoom_by(zoom, GUTTER + 400)
+    columns = timeline._waveform_columns(WIDTH - GUTTER)
+    assert columns is not None
+    lows, highs = columns
+    start, _end = timeline.visible_range()
+    px_per_s = (WIDTH - GUTTER) / (_end - start)
+    for c in range(0, len(lows), 37):
+        i0 = int(np.floor((start + c / px_per_s) / DURATION * 5_000))
+        i1 = max(int(np.floor((start + (c + 1) / px_per_s) / DURATION * 5_000)), i0 + 1)
+        assert lows[c] == mins[i0:i1].min()
+        assert highs[c] == maxs[i0:i1].max()
+
+
+def test_no_media_paints_and_ignores_input(qtbot: QtBot) -> None:
+    widget = TimelineWidget()
+    qtbot.addWidget(widget)
+    widget.resize(WIDTH, HEIGHT)
+    widget.show()
+    widget.set_duration(0.0)
+    widget.set_position(3.0)
+    assert not widget.grab().isNull()
+    assert widget.visible_range() == (0.0, 0.0)
+    assert widget.time_at(500) == 0.0
+    with qtbot.assertNotEmitted(widget.seek_requested):
+        qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(400, 5))
+        _wheel(widget, 400, 2, ctrl=True)
+    widget.set_project(Project())
+    widget.zoom_by(4.0)
+    assert not widget.grab().isNull()
+
+
+def test_project_without_media_is_laid_out_over_its_phrases(qtbot: QtBot) -> None:
+    widget = TimelineWidget()
+    qtbot.addWidget(widget)
+    widget.resize(WIDTH, HEIGHT)
+    widget.show()
+    widget.set_project(_project())  # duration still 0: the video is missing
+    _start, end = widget.visible_range()
+    assert end == pytest.approx(75.0)  # i3 ends at 70 + 5 s
+    assert not widget.grab().isNull()
+
+
+def test_phrase_tooltip_has_full_text_and_times(timeline: TimelineWidget) -> None:
+    pos = QPointF(timeline.x_for_time(12.0), _row_y(timeline, "phrases"))
+    text = timeline._tooltip_at(pos)
+    assert "the chef picks up the knife" in text
+    assert "0:10.000" in text
+    assert "0:14.000" in text
+
+
+def test_selection_is_drawn(timeline: TimelineWidget) -> None:
+    x = round(timeline.x_for_time(42.0))
+    y = _row_y(timeline, "phrases") - 6
+    plain = timeline.grab().toImage().pixelColor(x, y)
+    timeline.set_selected_phrase("p2")
+    selected = timeline.grab().toImage().pixelColor(x, y)
+    assert selected != plain
+    assert _close(selected, timeline.palette().highlight().color())
+
+
+@pytest.mark.parametrize(
+    ("seconds", "step", "hours", "text"),
+    [
+        (59.99, 1.0, False, "1:00"),
+        (0.125, 0.001, False, "0:00.125"),
+        (61.5, 0.5, False, "1:01.5"),
+        (3725.0, 60.0, True, "1:02:05"),
+        (3725.0, 60.0, False, "62:05"),
+    ],
+)
+def test_ruler_labels(seconds: float, step: float, hours: bool, text: str) -> None:
+    assert format_ruler_time(seconds, step, hours) == text

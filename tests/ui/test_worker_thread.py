@@ -1,0 +1,142 @@
+"""Worker threads: named, cancellable, joined; job ids; throttled progress."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from pytestqt.qtbot import QtBot
+
+from narrlocal_gui.ui.worker_thread import (
+    CancelFlag,
+    JobCounter,
+    ProgressThrottle,
+    Worker,
+    WorkerThread,
+    running_threads,
+)
+
+
+class _Echo(Worker):
+    done = Signal(int, str)
+    released = Signal(str)
+
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        super().__init__()
+        self._gate = gate
+        self.release_thread = ""
+
+    @Slot(int)
+    def work(self, job_id: int) -> None:
+        # Stand-in for a long job that checks for cancellation between batches.
+        for _ in range(200):
+            if self._gate is not None and not self._gate.wait(0.01):
+                continue
+            if self.should_stop(job_id):
+                self.done.emit(job_id, "stopped")
+                return
+            time.sleep(0.001)
+        self.done.emit(job_id, QThread.currentThread().objectName())
+
+    def release(self) -> None:
+        self.release_thread = QThread.currentThread().objectName()
+
+
+class _Client(QObject):
+    request = Signal(int)
+
+
+# Module level on purpose: PySide6 (6.12) connects to a slot of a class defined inside a
+# function DIRECTLY, so it would run in the caller's thread instead of the worker's.
+class _Stuck(Worker):
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.blocking = threading.Event()
+
+    @Slot()
+    def block(self) -> None:
+        self.blocking.set()
+        self.gate.wait(10.0)  # ignores the cancel flag on purpose
+
+
+class _Poke(QObject):
+    go = Signal()
+
+
+def test_cancel_flag_and_job_counter() -> None:
+    flag = CancelFlag()
+    assert not flag() and not flag.is_set()
+    flag.set()
+    assert flag() and flag.is_set()
+    flag.clear()
+    assert not flag()
+    jobs = JobCounter()
+    first = jobs.next()
+    assert jobs.is_current(first)
+    second = jobs.next()
+    assert second > first and not jobs.is_current(first) and jobs.latest == second
+
+
+def test_progress_throttle_lets_first_and_last_through() -> None:
+    seen: list[float] = []
+    throttle = ProgressThrottle(seen.append, interval_s=10.0)
+    for i in range(100):
+        throttle(i / 100)
+    throttle(1.0)
+    assert seen == [0.0, 1.0]
+
+
+def test_worker_runs_in_its_named_thread_and_is_joined(qtbot: QtBot) -> None:
+    worker = _Echo()
+    handle = WorkerThread(worker, "narrlocal-test-echo")
+    client = _Client()
+    client.request.connect(worker.work)
+    try:
+        job = worker.jobs.next()
+        with qtbot.waitSignal(worker.done, timeout=5000) as blocker:
+            client.request.emit(job)
+        assert blocker.args == [job, "narrlocal-test-echo"]
+        assert handle.thread in running_threads()
+    finally:
+        assert handle.shutdown(5000)
+    assert not handle.thread.isRunning()
+    # release() ran in the worker's own thread, where its resources were made.
+    assert worker.release_thread == "narrlocal-test-echo"
+    assert handle.shutdown(10)  # a second shutdown is harmless
+
+
+def test_superseded_job_stops_early(qtbot: QtBot) -> None:
+    gate = threading.Event()
+    worker = _Echo(gate)
+    handle = WorkerThread(worker, "narrlocal-test-cancel")
+    client = _Client()
+    client.request.connect(worker.work)
+    try:
+        job = worker.jobs.next()
+        with qtbot.waitSignal(worker.done, timeout=5000) as blocker:
+            client.request.emit(job)
+            worker.cancel_current()  # from the GUI thread, while the job runs
+            gate.set()
+        assert blocker.args == [job, "stopped"]
+    finally:
+        handle.shutdown(5000)
+
+
+def test_shutdown_of_a_stuck_worker_times_out_with_a_warning(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    worker = _Stuck()
+    handle = WorkerThread(worker, "narrlocal-test-stuck")
+    poke = _Poke()
+    poke.go.connect(worker.block)
+    poke.go.emit()
+    assert worker.blocking.wait(5.0)
+    with caplog.at_level(logging.WARNING):
+        assert not handle.shutdown(50)
+    assert "narrlocal-test-stuck" in caplog.text
+    worker.gate.set()
+    assert handle.shutdown(5000)

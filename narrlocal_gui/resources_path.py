@@ -2,9 +2,8 @@
 
 The files live in the top-level ``resources/`` folder of the repository. In a source or
 editable checkout that is next to this package; in the PyInstaller bundle the spec copies it
-to ``resources/`` under the bundle's data folder, ``sys._MEIPASS``. A regular wheel carries
-only package data (``narrlocal_gui/resources/``, as pyproject.toml declares), so that copy is
-used when it exists.
+to ``resources/`` under the bundle's data folder, ``sys._MEIPASS``; a regular wheel installs
+it as data files under ``<prefix>/share/narrlocal/resources`` (see pyproject.toml).
 """
 
 from __future__ import annotations
@@ -20,11 +19,10 @@ def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if isinstance(bundle, str):
         return Path(bundle) / "resources"
-    package = Path(__file__).resolve().parent
-    packaged = package / "resources"
-    if packaged.is_dir():
-        return packaged
-    return package.parent / "resources"
+    checkout = Path(__file__).resolve().parent.parent / "resources"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "narrlocal" / "resources"
 
 
 def icon_path() -> Path:

@@ -124,6 +124,15 @@ def test_save_is_atomic_when_writing_fails(tmp_path: Path, monkeypatch: pytest.M
     assert [p.name for p in tmp_path.iterdir()] == ["p.narrlocal"]  # no temp file left behind
 
 
+def test_new_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    mask = os.umask(0o027)
+    try:
+        save_project(Project(), tmp_path / "new.narrlocal")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "new.narrlocal").stat().st_mode & 0o777 == 0o640
+
+
 def test_atomic_write_keeps_permissions(tmp_path: Path) -> None:
     path = tmp_path / "f"
     path.write_bytes(b"old")

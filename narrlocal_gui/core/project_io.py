@@ -152,10 +152,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if path.exists():
-            # Keep the user's permission bits on the replaced file.
-            with contextlib.suppress(OSError):
-                tmp.chmod(path.stat().st_mode & 0o7777)
+        # mkstemp creates 0600; give the file the bits the user's files normally get
+        # (those of the file it replaces, else 0666 less the umask).
+        with contextlib.suppress(OSError):
+            tmp.chmod(path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         tmp.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -168,6 +168,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+
+
+def _umask() -> int:
+    # The only portable way to read the umask is to set it; restore it at once.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def save_project(project: Project, path: Path | str) -> None:

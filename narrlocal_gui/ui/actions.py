@@ -75,7 +75,12 @@ def _action(
     *extra: str | StandardKey,
 ) -> QAction:
     action = QAction(text, parent)
-    keys = [QKeySequence(k) for k in (shortcut, *extra) if k is not None]
+    keys: list[QKeySequence] = []
+    for k in (shortcut, *extra):
+        # A standard key can be empty on a platform (Preferences on Linux) or repeat another.
+        sequence = QKeySequence(k) if k is not None else QKeySequence()
+        if not sequence.isEmpty() and sequence not in keys:
+            keys.append(sequence)
     if keys:
         action.setShortcuts(keys)
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -94,7 +99,10 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
     jump = f"{JUMP_SECONDS:g} s"
     quit_action = _action(parent, "&Quit", "Ctrl+Q", "Quit NarrLocal")
     quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-    preferences = _action(parent, "&Preferences…", StandardKey.Preferences, "Change preferences")
+    # Linux has no standard Preferences key; Ctrl+, is what most applications use there.
+    preferences = _action(
+        parent, "&Preferences…", StandardKey.Preferences, "Change preferences", "Ctrl+,"
+    )
     preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
     mute = _action(parent, "&Mute", "M", "Turn the sound off or on")
     mute.setCheckable(True)

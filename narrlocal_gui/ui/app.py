@@ -18,7 +18,6 @@ import logging
 import sys
 import threading
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -27,8 +26,9 @@ from PySide6.QtCore import QThread
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-import narrlocal_gui
 from narrlocal_gui import __version__
+from narrlocal_gui.resources_path import icon_path, icon_svg_path
+from narrlocal_gui.ui.gui_gc import GuiThreadGarbageCollector
 from narrlocal_gui.ui.main_window import APP_NAME, MainWindow
 
 log = logging.getLogger(__name__)
@@ -64,15 +64,13 @@ def unreadable_reason(path: Path) -> str | None:
     return None
 
 
-def resources_dir() -> Path:
-    """The folder holding icon.svg and friends: the package's own, else the repository's."""
-    finder: Callable[[], Path] | None = getattr(narrlocal_gui, "resources_path", None)
-    if finder is not None:
-        return Path(finder())
-    packaged = Path(narrlocal_gui.__file__).parent / "resources"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "resources"
+def window_icon() -> QIcon:
+    """The application icon: the SVG where Qt can draw it, the 256 px PNG in any case."""
+    icon = QIcon()
+    for path in (icon_svg_path(), icon_path()):
+        if path.is_file():
+            icon.addFile(str(path))
+    return icon
 
 
 def log_file() -> Path:
@@ -157,9 +155,9 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("narrlocal")
-    icon_path = resources_dir() / "icon.svg"
-    if icon_path.is_file():
-        app.setWindowIcon(QIcon(str(icon_path)))
+    icon = window_icon()
+    if not icon.isNull():
+        app.setWindowIcon(icon)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,10 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     configure_application(app)
+    collector = GuiThreadGarbageCollector(parent=app)
     window = MainWindow()
     window.show()
     if path is not None:
         window.open_path(path.absolute())
     else:
         window.open_demo()
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        collector.stop()

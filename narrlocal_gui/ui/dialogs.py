@@ -140,15 +140,21 @@ class ShortcutsDialog(QDialog):
             (
                 action.text().replace("&&", "\0").replace("&", "").replace("\0", "&"),
                 ", ".join(
-                    k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
+                    k.toString(QKeySequence.SequenceFormat.NativeText)
+                    for k in action.shortcuts()
+                    if not k.isEmpty()
                 ),
             )
             for action in actions
-            if action.shortcuts()
+            if any(not k.isEmpty() for k in action.shortcuts())
         ]
         self.table = QTableWidget(len(rows), 2, self)
         self.table.setHorizontalHeaderLabels(["Command", "Keys"])
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         for row, (command, keys) in enumerate(rows):

@@ -116,14 +116,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.clock_label)
 
         self.recent_menu = RecentMenu(self)
-        self.actions = build_actions(self, self.document.undo_stack)
+        self.window_actions = build_actions(self, self.document.undo_stack)
         build_menus(
             self,
-            self.actions,
+            self.window_actions,
             self.recent_menu,
             [indicator_dock.toggleViewAction(), timeline_dock.toggleViewAction()],
         )
-        self.transport.set_shortcuts(self.actions.transport_shortcuts())
+        self.transport.set_shortcuts(self.window_actions.transport_shortcuts())
         app = QApplication.instance()
         if isinstance(app, QApplication):
             ShortcutGuard.install(app)
@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self._wire_widgets()
         self._wire_actions()
         self._apply_preferences(prefs)
-        self.actions.mute.setChecked(prefs.muted)
+        self.window_actions.mute.setChecked(prefs.muted)
         self.controller.set_volume(prefs.volume)
         self.transport.set_volume(prefs.volume)
         self.transport.set_audio_available(self.controller.audio_available)
@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         t.start_requested.connect(c.to_start)
         t.end_requested.connect(c.to_end)
         t.speed_changed.connect(c.set_speed)
-        t.mute_toggled.connect(self.actions.mute.setChecked)
+        t.mute_toggled.connect(self.window_actions.mute.setChecked)
         t.volume_changed.connect(c.set_volume)
 
         self.timeline.seek_requested.connect(c.seek)
@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear_requested.connect(self.files.clear_recent)
 
     def _wire_actions(self) -> None:
-        a, c, f = self.actions, self.controller, self.files
+        a, c, f = self.window_actions, self.controller, self.files
         a.open_video.triggered.connect(f.open_video)
         a.open_project.triggered.connect(f.open_project)
         a.recover.triggered.connect(f.recover)
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         a.previous_phrase.triggered.connect(self.navigator.previous)
         a.next_phrase.triggered.connect(self.navigator.next)
         a.shortcuts_help.triggered.connect(
-            lambda: dialogs.ShortcutsDialog(self.actions.all(), self).exec()
+            lambda: dialogs.ShortcutsDialog(self.window_actions.all(), self).exec()
         )
         a.about.triggered.connect(lambda: dialogs.show_about(self))
 
@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
         self.preferences.update(
             replace(
                 self.preferences.prefs,
-                muted=self.actions.mute.isChecked(),
+                muted=self.window_actions.mute.isChecked(),
                 volume=self.transport.volume(),
             )
         )

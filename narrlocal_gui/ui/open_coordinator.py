@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from narrlocal_gui.core.model import DisplaySettings, Project, VideoRef
 from narrlocal_gui.core.project_io import looks_like_project
-from narrlocal_gui.media.media_info import MediaInfo, MediaKind
+from narrlocal_gui.media.media_info import MediaInfo
 from narrlocal_gui.ui.audio_worker import AudioWorker
 from narrlocal_gui.ui.media_worker import DEFAULT_CACHE_BYTES, MediaWorker
 from narrlocal_gui.ui.project_worker import ProjectWorker
@@ -235,7 +235,7 @@ class OpenCoordinator(QObject):
         pending.project = project
         pending.project_path = path
         if project.video is None:
-            self._finish(self._document(pending, None, None))
+            self._finish(self._document(pending, project, None, None))
             return
         self.started.emit(f"Opening the video of '{path.name}'…")
         self._request_media(Path(project.video.path))
@@ -257,24 +257,23 @@ class OpenCoordinator(QObject):
         pending = self._pending
         if pending is None or not self.media_worker.jobs.is_current(job_id):
             return
-        if info.kind is MediaKind.AUDIO or len(frame_times) == 0:
-            self._on_media_failed(
-                job_id, f"Cannot open '{info.path.name}': it has no picture (open a video file)."
-            )
-            return
-        self._finish(self._document(pending, info, frame_times))
+        project = pending.project
+        if project is None:
+            # A video opened on its own becomes a new, untitled project.
+            project = project_for_video(pending.source or info.path, info, self.default_duration)
+        self._finish(self._document(pending, project, info, frame_times))
 
     @Slot(int, str)
     def _on_media_failed(self, job_id: int, message: str) -> None:
         pending = self._pending
         if pending is None or not self.media_worker.jobs.is_current(job_id):
             return
-        if pending.kind is _Kind.VIDEO:
+        if pending.project is None:  # a video on its own: nothing opens
             self._fail(message)
             return
         # A project opens without its video: its phrases and corrections are still the work.
         self.release_media()
-        self._finish(self._document(pending, None, None, warning=message))
+        self._finish(self._document(pending, pending.project, None, None, warning=message))
 
     @Slot(int, float)
     def _on_media_progress(self, job_id: int, fraction: float) -> None:
@@ -291,31 +290,22 @@ class OpenCoordinator(QObject):
         if self.audio_worker.jobs.is_current(job_id):
             self.audio_failed.emit(message)
 
+    @staticmethod
     def _document(
-        self,
         pending: _Pending,
+        project: Project,
         info: MediaInfo | None,
         frame_times: npt.NDArray[np.float64] | None,
         warning: str | None = None,
     ) -> OpenedDocument:
-        if pending.kind is _Kind.VIDEO:
-            assert info is not None and pending.source is not None
-            return OpenedDocument(
-                project=project_for_video(pending.source, info, self.default_duration),
-                project_path=None,
-                recovery_path=None,
-                info=info,
-                frame_times=frame_times,
-                recent_path=pending.source,
-            )
-        assert pending.project is not None
-        recovered = pending.kind is _Kind.RECOVERY
+        kind = pending.kind
         return OpenedDocument(
-            project=pending.project,
-            project_path=None if recovered else pending.project_path,
-            recovery_path=pending.project_path if recovered else None,
+            project=project,
+            # A recovered project stays untitled: its file is only an autosave.
+            project_path=pending.project_path if kind in (_Kind.PROJECT, _Kind.DEMO) else None,
+            recovery_path=pending.project_path if kind is _Kind.RECOVERY else None,
             info=info,
             frame_times=frame_times,
-            recent_path=pending.project_path if pending.kind is _Kind.PROJECT else None,
+            recent_path=pending.source if kind in (_Kind.VIDEO, _Kind.PROJECT) else None,
             warning=warning,
         )

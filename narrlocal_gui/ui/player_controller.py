@@ -74,7 +74,6 @@ class PlayerController(QObject):
         self._project: Project = Project()
         self._speed = 1.0
         self._muted = False
-        self._volume = 1.0
         self._resume_after_scrub = False
 
         self._render_jobs = JobCounter()
@@ -95,6 +94,7 @@ class PlayerController(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
+        self._sync_audio()
 
     # -- read-only state -------------------------------------------------------------------
     @property
@@ -108,6 +108,11 @@ class PlayerController(QObject):
     @property
     def duration(self) -> float:
         return self._clock.duration
+
+    @property
+    def info(self) -> MediaInfo | None:
+        """The video being played (None: none)."""
+        return self._info
 
     @property
     def has_media(self) -> bool:
@@ -267,8 +272,7 @@ class PlayerController(QObject):
 
     @Slot(float)
     def set_volume(self, volume: float) -> None:
-        self._volume = min(max(float(volume), 0.0), 1.0)
-        self._output.set_volume(self._volume)
+        self._output.set_volume(min(max(float(volume), 0.0), 1.0))
 
     def close(self) -> None:
         """Stop playback and release the audio device."""

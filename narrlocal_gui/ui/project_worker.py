@@ -56,7 +56,15 @@ class ProjectWorker(Worker):
             log.exception("the demo module cannot be imported")
             self.failed.emit(job_id, DEMO_UNAVAILABLE)
             return
-        progress = ProgressThrottle(lambda f: self.progressed.emit(job_id, f))
+        throttle = ProgressThrottle(lambda f: self.progressed.emit(job_id, f))
+
+        def progress(fraction: float) -> None:
+            # The demo has no cancel hook of its own; raising from its progress callback
+            # stops it, and it builds in a scratch folder, so nothing half-made is kept.
+            if self.should_stop(job_id):
+                raise Cancelled("the demo was cancelled")
+            throttle(fraction)
+
         try:
             path = Path(demo.ensure_demo_project(progress=progress))
         except Cancelled:

@@ -11,6 +11,7 @@ import os
 # Before anything imports Qt: no display is needed (or wanted) for the tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import gc
 import importlib.util
 import time
 import weakref
@@ -41,8 +42,11 @@ if QT:
     _started: weakref.WeakSet[QThread] = weakref.WeakSet()
     _original_start = QThread.start
 
+    _start_count = [0]
+
     def _recording_start(self: QThread, *args: Any, **kwargs: Any) -> None:
         _started.add(self)
+        _start_count[0] += 1
         _original_start(self, *args, **kwargs)
 
     QThread.start = _recording_start  # type: ignore[method-assign]
@@ -70,11 +74,16 @@ if QT:
     @pytest.fixture(autouse=True)
     def _no_thread_left_running(qapp: QApplication) -> Iterator[None]:
         """Fail a test that leaves a QThread running (threads must be joined on close)."""
+        starts_before = _start_count[0]
         yield
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             running = [t for t in {*running_threads(), *_started} if t.isRunning()]
             if not running:
+                if _start_count[0] != starts_before:
+                    # Collect this test's garbage here, in the GUI thread: left for later, a
+                    # later test's worker thread could be the one to destroy its Qt objects.
+                    gc.collect()
                 return
             qapp.processEvents()
             time.sleep(0.01)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from narrlocal_gui import __version__
 from narrlocal_gui.ui import app as app_module
+from narrlocal_gui.ui.gui_gc import GuiThreadGarbageCollector
 from narrlocal_gui.ui.main_window import MainWindow
 from tests.media_factory import make_counter_clip
 
@@ -30,7 +33,9 @@ def test_an_unopenable_path_is_refused_before_any_window(
     assert app_module.main([str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("narrlocal-gui: cannot open") and "\n" not in err
-    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    assert not [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+    ]
 
 
 def test_path_and_demo_together_are_refused(tmp_path: Path) -> None:
@@ -90,6 +95,7 @@ def test_main_without_a_path_opens_the_demo(monkeypatch: pytest.MonkeyPatch, qtb
         lambda w: bool(w.document.project.phrases) and w.video_view.has_frame(),
     )
     assert window.indicator_panel.model().rowCount() == len(window.document.project.indicators)
+    assert not window.isWindowModified()
 
 
 def test_a_failing_demo_is_reported_and_the_window_starts_empty(
@@ -117,5 +123,28 @@ def test_unexpected_errors_are_logged_and_reported(tmp_path: Path, dialogs: Any)
     assert kind == "critical" and "ValueError: boom" in text and str(log_path) in text
 
 
-def test_resources_dir_points_at_the_repository_resources() -> None:
-    assert app_module.resources_dir().name == "resources"
+def test_the_window_icon_is_found(qtbot: QtBot) -> None:
+    icon = app_module.window_icon()
+    assert not icon.isNull()
+    assert not icon.pixmap(64, 64).isNull()
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_garbage_is_collected_by_a_gui_thread_timer(qtbot: QtBot) -> None:
+    assert gc.isenabled()
+    collector = GuiThreadGarbageCollector(interval_ms=10)
+    try:
+        assert not gc.isenabled()  # no collection in whatever thread allocates
+        probe = _Cycle()
+        ref = weakref.ref(probe)
+        del probe
+        garbage = [_Cycle() for _ in range(gc.get_threshold()[0] + 10)]
+        del garbage
+        qtbot.waitUntil(lambda: ref() is None, timeout=3000)  # the timer collected it
+    finally:
+        collector.stop()
+    assert gc.isenabled()

@@ -35,6 +35,7 @@ from narrlocal_gui.ui.indicator_panel import Column
 from narrlocal_gui.ui.main_window import MainWindow
 from narrlocal_gui.ui.player_controller import CLOCK_NO_DEVICE
 from tests.media_factory import (
+    make_audio_only_m4a,
     make_counter_clip,
     make_empty_file,
     make_text_as_video,
@@ -130,13 +131,13 @@ def test_open_a_clip_and_seek_to_exact_frames(
     shown = _open(window, qtbot, media["clip"])
     assert shown.counter() == 0
     assert window.video_view.has_frame()
-    assert window.windowTitle().startswith("clip")
+    assert window.windowTitle() == "clip[*] — NarrLocal" and not window.isWindowModified()
     for index in (37, 5, 59):
         window.controller.seek(index / FPS + 0.001)
         qtbot.waitUntil(lambda i=index: shown.counter() == i, timeout=5000)
-    window.actions.previous_frame.trigger()
+    window.window_actions.previous_frame.trigger()
     qtbot.waitUntil(lambda: shown.counter() == 58, timeout=5000)
-    window.actions.to_start.trigger()
+    window.window_actions.to_start.trigger()
     qtbot.waitUntil(lambda: shown.counter() == 0, timeout=5000)
 
 
@@ -146,11 +147,11 @@ def test_play_advances_with_the_wall_clock(
     shown = _open(window, qtbot, media["sound"])
     # The sound is decoded, but this machine has no audio device.
     qtbot.waitUntil(lambda: window.clock_label.text() == CLOCK_NO_DEVICE, timeout=5000)
-    window.actions.play_pause.trigger()
+    window.window_actions.play_pause.trigger()
     assert window.controller.playing and window.transport.is_playing()
     qtbot.waitUntil(lambda: window.controller.position() > 0.5, timeout=5000)
     qtbot.waitUntil(lambda: shown.counter() >= 10, timeout=5000)
-    window.actions.play_pause.trigger()
+    window.window_actions.play_pause.trigger()
     assert not window.controller.playing
 
 
@@ -177,7 +178,7 @@ def test_toggling_an_indicator_changes_the_rendered_pixels_and_undo_restores(
     qtbot.waitUntil(lambda: not load_project(project_path).indicator("i1").enabled, timeout=4000)
     assert not window.isWindowModified()
 
-    window.actions.undo.trigger()
+    window.window_actions.undo.trigger()
     assert window.document.project.indicator("i1").enabled
     qtbot.waitUntil(lambda: _edge_is_indicator_colour(shown.last), timeout=5000)
 
@@ -253,6 +254,7 @@ def _bad_inputs(tmp: Path, clip: Path) -> dict[str, tuple[Path, str]]:
             "cut.mp4",
         ),
         "unsupported codec": (make_unsupported_codec_clip(tmp / "codec.mp4"), "codec"),
+        "audio only": (make_audio_only_m4a(tmp / "voice.m4a"), "audio-only"),
         "corrupt project": (corrupt, "damaged"),
         "newer project": (newer, "newer"),
     }
@@ -266,6 +268,7 @@ def _bad_inputs(tmp: Path, clip: Path) -> dict[str, tuple[Path, str]]:
         "missing",
         "truncated",
         "unsupported codec",
+        "audio only",
         "corrupt project",
         "newer project",
     ],
@@ -300,7 +303,7 @@ def test_a_truncated_but_partly_playable_clip_opens_with_what_exists(
     cut = make_truncated_clip(tmp_path / "half.mp4", keep_fraction=0.5, n_frames=60)
     shown = _open(window, qtbot, cut)
     assert 0 < window.controller.duration < 2.0
-    window.actions.to_end.trigger()
+    window.window_actions.to_end.trigger()
     qtbot.waitUntil(lambda: window.controller.frame_index() == shown.counter(), timeout=5000)
 
 
@@ -322,7 +325,7 @@ def test_a_video_without_sound_plays_silently(
 ) -> None:
     _open(window, qtbot, media["clip"])
     qtbot.waitUntil(lambda: "no audio track" in window.clock_label.text(), timeout=5000)
-    window.actions.play_pause.trigger()
+    window.window_actions.play_pause.trigger()
     qtbot.waitUntil(lambda: window.controller.position() > 0.2, timeout=5000)
 
 
@@ -394,7 +397,7 @@ def test_keyboard_space_and_jkl_drive_the_clock(
     qtbot.keyClick(view, Qt.Key.Key_Right)
     assert controller.position() > position
     qtbot.keyClick(view, Qt.Key.Key_M)
-    assert window.actions.mute.isChecked() and window.transport.is_muted()
+    assert window.window_actions.mute.isChecked() and window.transport.is_muted()
 
 
 def test_a_spin_box_keeps_its_keys(
@@ -425,7 +428,7 @@ def test_save_as_writes_the_project_and_renames_the_window(
     _open(window, qtbot, media["clip"])
     target = tmp_path / "saved project"
     dialogs.save_file = str(target)
-    window.actions.save_as.trigger()
+    window.window_actions.save_as.trigger()
     written = target.with_suffix(".narrlocal")
     assert written.exists()
     assert load_project(written).video is not None
@@ -442,7 +445,7 @@ def test_recover_an_autosaved_project(
     save_project(_project_for(media["clip"], enabled=False), recovery)
     monkeypatch.setattr(dialogs_module, "choose_recovery_file", lambda _parent, files: files[0])
     shown = Shown(window)
-    window.actions.recover.trigger()
+    window.window_actions.recover.trigger()
     qtbot.waitUntil(lambda: bool(shown.frames), timeout=10000)
     doc = window.document
     assert doc.path is None and doc.recovery_path == recovery and doc.is_modified
@@ -467,14 +470,14 @@ def test_window_geometry_and_preferences_survive_a_restart(qtbot: QtBot, tmp_pat
     qtbot.addWidget(first)
     first.resize(first.width(), 520)
     first.show()
-    first.actions.mute.setChecked(True)
+    first.window_actions.mute.setChecked(True)
     size = first.size()
     first.close()
     second = MainWindow(settings=QSettings(ini, QSettings.Format.IniFormat))
     qtbot.addWidget(second)
     # The offscreen screen is small, so only the height is free to differ from the default.
     assert size.height() == 520 and second.height() == 520
-    assert second.actions.mute.isChecked() and second.transport.is_muted()
+    assert second.window_actions.mute.isChecked() and second.transport.is_muted()
     second.close()
 
 
@@ -523,7 +526,7 @@ def test_up_down_and_the_indicator_list_go_to_phrases(
     # Activating a row (double-click, Enter) goes to its phrase.
     window.indicator_panel.indicator_activated.emit("i1")
     assert window.controller.position() == pytest.approx(0.2)
-    assert window.timeline._selected_phrase == "p1"  # noqa: SLF001 (no public getter)
+    assert window.timeline._selected_phrase == "p1"  # no public getter
 
 
 def test_audio_that_cannot_be_decoded_does_not_stop_the_video(
@@ -539,9 +542,9 @@ def test_audio_that_cannot_be_decoded_does_not_stop_the_video(
     shown = _open(window, qtbot, media["sound"])
     qtbot.waitUntil(lambda: "damaged" in window.statusBar().currentMessage(), timeout=5000)
     assert "no audio track" in window.clock_label.text()
-    window.actions.play_pause.trigger()
+    window.window_actions.play_pause.trigger()
     qtbot.waitUntil(lambda: shown.counter() >= 5, timeout=5000)
-    window.actions.play_pause.trigger()
+    window.window_actions.play_pause.trigger()
 
 
 def test_closing_with_unsaved_untitled_changes_asks_first(
@@ -561,3 +564,41 @@ def test_closing_with_unsaved_untitled_changes_asks_first(
     dialogs.question_answer = QMessageBox.StandardButton.Discard
     assert window.close()
     assert not recovery.exists()  # discarded on purpose
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "name", ["narrated/speech_podium.mp4", "faults/truncated_header_says_421s.mp4"]
+)
+def test_real_clips_open_and_play(
+    name: str, window: MainWindow, qtbot: QtBot, shared_media: Path
+) -> None:
+    shown = _open(window, qtbot, shared_media / name)
+    if name.startswith("faults"):
+        # The header claims 421 s; only what the file really holds is offered.
+        assert 50.0 < window.controller.duration < 70.0
+    qtbot.waitUntil(lambda: window.clock_label.text() == CLOCK_NO_DEVICE, timeout=10000)
+    count = len(shown.frames)
+    window.window_actions.play_pause.trigger()
+    qtbot.waitUntil(lambda: len(shown.frames) >= count + 5, timeout=5000)
+    window.window_actions.play_pause.trigger()
+
+
+def test_closing_while_the_demo_is_being_built_stops_it(
+    window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import narrlocal_gui.demo
+
+    calls: list[float] = []
+
+    def slow_demo(progress: Any = None) -> Path:
+        for i in range(1000):  # a long build that reports progress as the real one does
+            progress(i / 1000)
+            calls.append(i / 1000)
+            time.sleep(0.005)
+        raise AssertionError("the demo build was never stopped")
+
+    monkeypatch.setattr(narrlocal_gui.demo, "ensure_demo_project", slow_demo)
+    window.open_demo()
+    qtbot.waitUntil(lambda: len(calls) > 3, timeout=5000)
+    window.close()  # joined within the thread fixture's patience, or the test fails

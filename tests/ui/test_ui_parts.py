@@ -96,7 +96,7 @@ def test_recent_menu(qtbot: QtBot, tmp_path: Path) -> None:
         entries[1].trigger()
     assert blocker.args == [paths[1]]
     menu.set_paths([])
-    assert [a.text() for a in menu.actions() if not a.isSeparator()][0] == "No recent files"
+    assert next(a.text() for a in menu.actions() if not a.isSeparator()) == "No recent files"
 
 
 def test_phrase_navigation() -> None:

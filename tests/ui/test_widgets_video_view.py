@@ -93,7 +93,7 @@ def test_drop_emits_local_paths_only(view: VideoView, qtbot: QtBot, tmp_path: Pa
     )
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     # Qt delivers a drop only to a widget that accepted the drag entering it.
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, buttons, modifiers)
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, buttons, modifiers)
     QApplication.sendEvent(view, enter)
     assert enter.isAccepted()
     event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, buttons, modifiers)
@@ -108,7 +108,7 @@ def test_drag_without_local_files_is_refused(view: VideoView) -> None:
     remote = _mime(QUrl("https://example.com/x.mp4"))
     local = _mime(QUrl.fromLocalFile("/tmp/a.mp4"))
     refused = QDragEnterEvent(
-        QPointF(5, 5),
+        QPoint(5, 5),
         Qt.DropAction.CopyAction,
         remote,
         Qt.MouseButton.LeftButton,
@@ -117,7 +117,7 @@ def test_drag_without_local_files_is_refused(view: VideoView) -> None:
     QApplication.sendEvent(view, refused)
     assert not refused.isAccepted()
     accepted = QDragEnterEvent(
-        QPointF(5, 5),
+        QPoint(5, 5),
         Qt.DropAction.CopyAction,
         local,
         Qt.MouseButton.LeftButton,

@@ -67,6 +67,22 @@ class _Poke(QObject):
     go = Signal()
 
 
+class _Receiver(QObject):
+    """Collects a worker's results in the GUI thread, as the app's receivers do.
+
+    (qtbot.waitSignal is not used on worker signals: PySide6 calls a plain Python callable
+    in the EMITTING thread, so its quit-the-wait-loop callback would race with the loop.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: list[tuple[int, str]] = []
+
+    @Slot(int, str)
+    def take(self, job_id: int, text: str) -> None:
+        self.results.append((job_id, text))
+
+
 def test_cancel_flag_and_job_counter() -> None:
     flag = CancelFlag()
     assert not flag() and not flag.is_set()
@@ -95,11 +111,13 @@ def test_worker_runs_in_its_named_thread_and_is_joined(qtbot: QtBot) -> None:
     handle = WorkerThread(worker, "narrlocal-test-echo")
     client = _Client()
     client.request.connect(worker.work)
+    receiver = _Receiver()
+    worker.done.connect(receiver.take)
     try:
         job = worker.jobs.next()
-        with qtbot.waitSignal(worker.done, timeout=5000) as blocker:
-            client.request.emit(job)
-        assert blocker.args == [job, "narrlocal-test-echo"]
+        client.request.emit(job)
+        qtbot.waitUntil(lambda: bool(receiver.results), timeout=5000)
+        assert receiver.results == [(job, "narrlocal-test-echo")]
         assert handle.thread in running_threads()
     finally:
         assert handle.shutdown(5000)
@@ -115,13 +133,15 @@ def test_superseded_job_stops_early(qtbot: QtBot) -> None:
     handle = WorkerThread(worker, "narrlocal-test-cancel")
     client = _Client()
     client.request.connect(worker.work)
+    receiver = _Receiver()
+    worker.done.connect(receiver.take)
     try:
         job = worker.jobs.next()
-        with qtbot.waitSignal(worker.done, timeout=5000) as blocker:
-            client.request.emit(job)
-            worker.cancel_current()  # from the GUI thread, while the job runs
-            gate.set()
-        assert blocker.args == [job, "stopped"]
+        client.request.emit(job)
+        worker.cancel_current()  # from the GUI thread, while the job runs
+        gate.set()
+        qtbot.waitUntil(lambda: bool(receiver.results), timeout=5000)
+        assert receiver.results == [(job, "stopped")]
     finally:
         handle.shutdown(5000)
 

@@ -153,6 +153,8 @@ def _info_json(info: MediaInfo) -> dict[str, Any]:
         "video_codec": info.video_codec,
         "audio_codec": info.audio_codec,
         "size_bytes": info.size_bytes,
+        "declared_duration": info.declared_duration,
+        "truncated": info.truncated,
     }
 
 
@@ -162,6 +164,14 @@ def _info_lines(info: MediaInfo) -> list[str]:
     rows: list[tuple[str, str]] = [("kind", info.kind.value)]
     if info.kind is not MediaKind.IMAGE:
         rows.append(("duration", f"{_fmt_time(info.duration)} ({info.duration:.3f} s)"))
+        if info.truncated and info.declared_duration is not None:
+            rows.append(
+                (
+                    "incomplete",
+                    f"the header claims {_fmt_time(info.declared_duration)}; only "
+                    f"{_fmt_time(info.duration)} exists (a truncated file)",
+                )
+            )
     if info.kind is not MediaKind.AUDIO:
         rows.append(("size", f"{info.width} x {info.height} px"))
     if info.kind is MediaKind.VIDEO:

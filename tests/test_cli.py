@@ -17,7 +17,7 @@ from PIL import Image
 from narrlocal_gui import __version__, cli, demo
 from narrlocal_gui.core.project_io import load_project
 from narrlocal_gui.core.visibility import visible_indicators
-from tests.media_factory import make_counter_clip, make_rotated_clip
+from tests.media_factory import make_counter_clip, make_rotated_clip, make_truncated_clip
 from tests.test_demo import shared_demo_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -154,6 +154,16 @@ def test_info_json(capfd: pytest.CaptureFixture[str], clip: Path) -> None:
     assert doc["rotation"] == 0
     assert doc["size_bytes"] == clip.stat().st_size
     assert Path(doc["path"]) == clip
+
+
+def test_info_names_a_truncated_file(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    cut = make_truncated_clip(tmp_path / "cut.mp4", keep_fraction=0.5, n_frames=120)
+    code, out, _ = run(capfd, "info", cut)
+    assert code == 0
+    assert "incomplete" in out and "truncated" in out
+    code, out, _ = run(capfd, "info", "--json", cut)
+    doc = json.loads(out)
+    assert doc["truncated"] is True and doc["declared_duration"] > doc["duration"]
 
 
 def test_info_on_a_silent_rotated_clip(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -42,6 +42,9 @@ def test_truncated_recording_opens_with_its_real_length() -> None:
     with VideoReader(path, cache_bytes=0) as reader:
         assert reader.duration == pytest.approx(58.4, abs=1.0)
         assert reader.info.duration == reader.duration
+        assert reader.info.truncated and reader.info.declared_duration == pytest.approx(
+            421.2, abs=1
+        )
         n = reader.frame_count
         assert n == pytest.approx(58.4 * 30, abs=40)
         last = reader.frame_by_index(n - 1).image

@@ -61,6 +61,11 @@ class IndicatorStyle(StrEnum):
         return _STYLE_LABELS[self]
 
     @property
+    def description(self) -> str:
+        """One sentence for tooltips."""
+        return _STYLE_DESCRIPTIONS[self]
+
+    @property
     def affects_surround(self) -> bool:
         """True for the styles that change the pixels OUTSIDE the region."""
         return self in (IndicatorStyle.DARKEN, IndicatorStyle.GRAYSCALE, IndicatorStyle.SPOTLIGHT)
@@ -68,12 +73,22 @@ class IndicatorStyle(StrEnum):
 
 _STYLE_LABELS = {
     IndicatorStyle.BOX: "Box",
-    IndicatorStyle.BRIGHTEN: "Brighten region",
-    IndicatorStyle.TINT: "Colour-shift region",
-    IndicatorStyle.DARKEN: "Darken surround",
-    IndicatorStyle.GRAYSCALE: "Grayscale surround",
-    IndicatorStyle.SPOTLIGHT: "Spotlight (dark + gray surround)",
+    IndicatorStyle.BRIGHTEN: "Brighten",
+    IndicatorStyle.TINT: "Colour shift",
+    IndicatorStyle.DARKEN: "Darken around",
+    IndicatorStyle.GRAYSCALE: "Gray around",
+    IndicatorStyle.SPOTLIGHT: "Spotlight",
     IndicatorStyle.HEATMAP: "Heat map",
+}
+
+_STYLE_DESCRIPTIONS = {
+    IndicatorStyle.BOX: "An outline around the region, labelled with the phrase",
+    IndicatorStyle.BRIGHTEN: "The region brighter than the rest of the picture",
+    IndicatorStyle.TINT: "The region shifted towards the indicator's colour",
+    IndicatorStyle.DARKEN: "Everything outside the region darker",
+    IndicatorStyle.GRAYSCALE: "Everything outside the region without colour",
+    IndicatorStyle.SPOTLIGHT: "Everything outside the region darker and without colour",
+    IndicatorStyle.HEATMAP: "The localizer's heat map over the picture",
 }
 
 

@@ -87,6 +87,15 @@ class MediaInfo:
     video_codec: str | None
     audio_codec: str | None
     size_bytes: int
+    #: The duration the container's header claims, when it says; a truncated file claims
+    #: more than can be played (``duration`` is always what can be played).
+    declared_duration: float | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """True when the header promises clearly more than the file holds."""
+        claimed = self.declared_duration
+        return claimed is not None and claimed > self.duration + max(1.0, 0.02 * claimed)
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, MediaKind):

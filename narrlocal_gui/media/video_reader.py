@@ -545,6 +545,7 @@ class VideoReader:
             video_codec=str(self._stream.codec_context.name),
             audio_codec=audio.codec,
             size_bytes=self._size,
+            declared_duration=_declared_duration(self._container),
         )
 
     # -- decoding ---------------------------------------------------------------------
@@ -782,3 +783,11 @@ class VideoReader:
         if self._frame_nbytes <= 0:
             return 0
         return self._cache.max_bytes // self._frame_nbytes - 1
+
+
+def _declared_duration(container: av.container.InputContainer) -> float | None:
+    """The container header's duration claim in seconds (AV_TIME_BASE units), if any."""
+    raw = container.duration
+    if raw is None or raw <= 0:
+        return None
+    return float(raw) / av.time_base

@@ -17,11 +17,13 @@ import argparse
 import logging
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 from types import TracebackType
 
 import platformdirs
+import psutil
 from PySide6.QtCore import QThread
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -47,7 +49,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("path", nargs="?", type=Path, help="a video or a NarrLocal project")
     parser.add_argument("--demo", action="store_true", help="open the demo project")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--exit-after-first-frame",
+        action="store_true",
+        help="print 'first-frame SECONDS' (since the process started) once the first frame is "
+        "on screen, then quit; used by benchmarks/bench_playback.py",
+    )
     return parser
+
+
+def quit_after_first_frame(window: MainWindow) -> None:
+    """Report launch-to-first-frame time on stdout, then quit (for the start-up benchmark)."""
+    started = psutil.Process().create_time()
+
+    def shown(image: object) -> None:
+        if image is None:
+            return
+        window.controller.frame_shown.disconnect(shown)
+        print(f"first-frame {time.time() - started:.3f}", flush=True)
+        QApplication.quit()
+
+    window.controller.frame_shown.connect(shown)
 
 
 def unreadable_reason(path: Path) -> str | None:
@@ -182,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_application(app)
     collector = GuiThreadGarbageCollector(parent=app)
     window = MainWindow()
+    if args.exit_after_first_frame:
+        quit_after_first_frame(window)
     window.show()
     if path is not None:
         window.open_path(path.absolute())

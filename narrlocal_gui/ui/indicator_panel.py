@@ -248,7 +248,7 @@ class IndicatorTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.EditRole:
                 return ind.style
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{ind.style.label}. {_EDIT_HINT}"
+                return f"{ind.style.description}. {_EDIT_HINT}"
         elif column == Column.DURATION:
             if role == Qt.ItemDataRole.DisplayRole:
                 return duration_text(ind.duration_override, self._default_duration)
@@ -332,6 +332,7 @@ class StyleDelegate(QStyledItemDelegate):
         combo = QComboBox(parent)
         for style in IndicatorStyle:
             combo.addItem(style.label, style.value)
+            combo.setItemData(combo.count() - 1, style.description, Qt.ItemDataRole.ToolTipRole)
         # Choosing is the whole edit: commit at once instead of waiting for focus to leave.
         combo.activated.connect(lambda _i: self._commit_and_close(combo))
         # Open the list straight away; one click should be enough to start choosing. (The
@@ -596,7 +597,7 @@ class IndicatorPanel(QWidget):
         # would measure every row of a long project on each change.
         header.resizeSection(Column.ON, fit("On") + 8)
         header.resizeSection(Column.START, fit("Start", "00:00.0"))
-        header.resizeSection(Column.STYLE, fit("Grayscale surround"))
+        header.resizeSection(Column.STYLE, fit(*(style.label for style in IndicatorStyle)))
         header.resizeSection(Column.DURATION, fit("default (10.0 s)"))
         header.resizeSection(Column.SCORE, fit("Score", "0.00"))
         header.resizeSection(Column.COLOUR, fit("Colour"))

@@ -49,7 +49,7 @@ from narrlocal_gui.ui.settings import (
 )
 from narrlocal_gui.ui.shortcut_guard import ShortcutGuard
 from narrlocal_gui.ui.timeline_widget import TimelineWidget
-from narrlocal_gui.ui.transport_bar import JUMP_SECONDS, TransportBar
+from narrlocal_gui.ui.transport_bar import JUMP_SECONDS, TransportBar, format_timecode
 from narrlocal_gui.ui.video_view import VideoView
 
 APP_NAME = "NarrLocal"
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.files.open_path(Path(path))
 
     def open_demo(self) -> None:
+        """Open the demo project; it starts playing, so a newcomer sees the whole idea at once."""
         self.opener.open_demo()
 
     # -- wiring --------------------------------------------------------------------------------
@@ -267,6 +268,15 @@ class MainWindow(QMainWindow):
         self.timeline.set_waveform(None, None, 0.0)
         if info is None:
             self.video_view.set_message(NO_VIDEO_MESSAGE)
+        else:
+            if info.truncated and info.declared_duration is not None:
+                self._show_status(
+                    f"'{info.path.name}' is incomplete: its header claims "
+                    f"{format_timecode(info.declared_duration)}, but only "
+                    f"{format_timecode(info.duration)} exists. Playing what exists."
+                )
+            if opened.is_demo:
+                self.controller.play()
 
     @Slot(object, object, object)
     def _show_audio(self, track: object, mins: object, maxs: object) -> None:

@@ -52,6 +52,8 @@ class OpenedDocument:
     recent_path: Path | None
     #: Why the project opened without its video, when it did.
     warning: str | None = None
+    #: The built-in demo (the window starts playing it).
+    is_demo: bool = False
 
 
 def project_for_video(path: Path, info: MediaInfo, default_duration: float | None) -> Project:
@@ -308,4 +310,5 @@ class OpenCoordinator(QObject):
             frame_times=frame_times,
             recent_path=pending.source if kind in (_Kind.VIDEO, _Kind.PROJECT) else None,
             warning=warning,
+            is_demo=kind is _Kind.DEMO,
         )

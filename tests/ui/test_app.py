@@ -92,10 +92,30 @@ def test_main_without_a_path_opens_the_demo(monkeypatch: pytest.MonkeyPatch, qtb
         monkeypatch,
         qtbot,
         [],
-        lambda w: bool(w.document.project.phrases) and w.video_view.has_frame(),
+        # The demo plays by itself (the window is closed, and so paused, before main returns).
+        lambda w: (
+            bool(w.document.project.phrases) and w.video_view.has_frame() and w.controller.playing
+        ),
     )
     assert window.indicator_panel.model().rowCount() == len(window.document.project.indicators)
     assert not window.isWindowModified()
+
+
+def test_first_frame_hook_reports_and_quits(
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    clip = make_counter_clip(tmp_path / "c.mp4", n_frames=10, with_audio=False)
+    quits: list[bool] = []
+    monkeypatch.setattr(QApplication, "quit", lambda: quits.append(True))
+    window = _run_main_until(
+        monkeypatch, qtbot, ["--exit-after-first-frame", str(clip)], lambda _w: bool(quits)
+    )
+    assert window.video_view.has_frame()
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("first-frame")]
+    assert 0.0 < float(line.split()[1]) < 120.0
 
 
 def test_a_failing_demo_is_reported_and_the_window_starts_empty(

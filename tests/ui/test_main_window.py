@@ -303,6 +303,7 @@ def test_a_truncated_but_partly_playable_clip_opens_with_what_exists(
     cut = make_truncated_clip(tmp_path / "half.mp4", keep_fraction=0.5, n_frames=60)
     shown = _open(window, qtbot, cut)
     assert 0 < window.controller.duration < 2.0
+    assert "is incomplete" in window.statusBar().currentMessage()
     window.window_actions.to_end.trigger()
     qtbot.waitUntil(lambda: window.controller.frame_index() == shown.counter(), timeout=5000)
 

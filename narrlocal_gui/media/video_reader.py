@@ -188,7 +188,7 @@ IDENTITY = Orientation(0, 0)
 
 
 def _orientation_of(frame: VideoFrame, stream: VideoStream) -> Orientation:
-    # PyAV's stub types side_data as a TypedDict; at run time it is keyed by side-data Type.
+    # PyAV's type hints call side_data a TypedDict; at run time it is keyed by side-data Type.
     side_data: Any = frame.side_data
     try:
         side = side_data.get(SideDataType.DISPLAYMATRIX)

@@ -398,7 +398,7 @@ def make_duration_spinbox(parent: QWidget | None, with_default: bool) -> QDouble
 class _IndicatorTable(QTableView):
     """A table that says so when it is empty, instead of showing a blank box."""
 
-    placeholder = "No indicators"
+    empty_text = "No indicators"
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         super().paintEvent(event)
@@ -406,7 +406,7 @@ class _IndicatorTable(QTableView):
         if model is not None and model.rowCount() == 0:
             painter = QPainter(self.viewport())
             painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self.empty_text)
             painter.end()
 
 

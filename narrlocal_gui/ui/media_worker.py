@@ -19,10 +19,10 @@ from PySide6.QtCore import Signal, Slot
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.core.visibility import visible_indicators
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.media.media_info import Cancelled
+from narrlocal_gui.media.media_info import CancelCallback, ProgressCallback
 from narrlocal_gui.media.source import FrameSource, open_media
 from narrlocal_gui.render.compose import render_indicators
-from narrlocal_gui.ui.worker_thread import ProgressThrottle, Worker
+from narrlocal_gui.ui.worker_thread import Worker
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,6 @@ class MediaWorker(Worker):
     """
 
     opened = Signal(int, object, object)  # job id, MediaInfo, frame times (float64 array)
-    failed = Signal(int, str)  # job id, one-sentence message for the user
-    cancelled = Signal(int)
-    progressed = Signal(int, float)  # job id, fraction done
     rendered = Signal(int, float, int, object)  # job id, time, frame index, HxWx3 uint8 RGB
     render_failed = Signal(int, str)  # job id, message ("" when there is no video)
 
@@ -56,31 +53,18 @@ class MediaWorker(Worker):
 
     @Slot(int, str)
     def open(self, job_id: int, path: str) -> None:
-        if self.should_stop(job_id):
-            self.cancelled.emit(job_id)
-            return
-        progress = ProgressThrottle(lambda f: self.progressed.emit(job_id, f))
-        try:
-            source = open_media(
-                Path(path),
-                cache_bytes=self._cache_bytes,
-                progress=progress,
-                cancel=lambda: self.should_stop(job_id),
+        def work(progress: ProgressCallback, cancel: CancelCallback) -> FrameSource:
+            return open_media(
+                Path(path), cache_bytes=self._cache_bytes, progress=progress, cancel=cancel
             )
-        except Cancelled:
-            self.cancelled.emit(job_id)
-            return
-        except UserFacingError as exc:
-            self.failed.emit(job_id, str(exc))
-            return
-        except Exception as exc:
-            # A bug or an unforeseen file: the app must survive it and say what happened.
-            log.exception("opening %s failed", path)
-            self.failed.emit(job_id, f"Cannot open '{Path(path).name}': unexpected error ({exc}).")
-            return
-        if self.should_stop(job_id):
-            source.close()
-            self.cancelled.emit(job_id)
+
+        source = self.run_job(
+            job_id,
+            work,
+            f"Cannot open '{Path(path).name}': unexpected error",
+            discard=lambda stale: stale.close(),
+        )
+        if source is None:
             return
         previous, self._source = self._source, source
         if previous is not None:

@@ -20,10 +20,16 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from typing import TypeVar
 
-from PySide6.QtCore import QObject, Qt, QThread
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+
+from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.media.media_info import Cancelled
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Weak: a joined thread must be free to be garbage collected.
 _threads: weakref.WeakSet[QThread] = weakref.WeakSet()
@@ -96,7 +102,12 @@ class Worker(QObject):
 
     ``jobs`` is written by the GUI thread (:meth:`JobCounter.next` before emitting a request)
     and read by the worker, so a long job can notice that a newer request superseded it.
+    Every job ends in exactly one of the worker's own result signals or one of these:
     """
+
+    failed = Signal(int, str)  # job id, one-sentence message for the user
+    cancelled = Signal(int)  # job id
+    progressed = Signal(int, float)  # job id, fraction done
 
     def __init__(self) -> None:
         super().__init__()
@@ -110,6 +121,43 @@ class Worker(QObject):
     def cancel_current(self) -> None:
         """Make the running job stale (it stops at its next check); safe from the GUI thread."""
         self.jobs.next()
+
+    def run_job(
+        self,
+        job_id: int,
+        work: Callable[[Callable[[float], None], Callable[[], bool]], T],
+        unexpected: str,
+        discard: Callable[[T], None] | None = None,
+    ) -> T | None:
+        """Run ``work(progress, cancel)`` for ``job_id``; its result, or None once reported.
+
+        A job already stale, cancelled on the way (``Cancelled``) or stale by the time it
+        finishes ends in ``cancelled`` (its result handed to ``discard``); a user-caused
+        failure in ``failed`` with its own message; anything else is logged and reported as
+        "``unexpected`` (the error)." so the app survives a bug or an unforeseen file.
+        """
+        if self.should_stop(job_id):
+            self.cancelled.emit(job_id)
+            return None
+        progress = ProgressThrottle(lambda f: self.progressed.emit(job_id, f))
+        try:
+            result = work(progress, lambda: self.should_stop(job_id))
+        except Cancelled:
+            self.cancelled.emit(job_id)
+            return None
+        except UserFacingError as exc:
+            self.failed.emit(job_id, str(exc))
+            return None
+        except Exception as exc:
+            log.exception("%s", unexpected)
+            self.failed.emit(job_id, f"{unexpected} ({exc}).")
+            return None
+        if self.should_stop(job_id):
+            if discard is not None:
+                discard(result)
+            self.cancelled.emit(job_id)
+            return None
+        return result
 
     def release(self) -> None:
         """Free resources; runs in the worker's own thread just before that thread ends.

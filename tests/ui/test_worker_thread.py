@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from pytestqt.qtbot import QtBot
 
+from narrlocal_gui.errors import MediaError
+from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.ui.worker_thread import (
     CancelFlag,
     JobCounter,
@@ -160,3 +163,66 @@ def test_shutdown_of_a_stuck_worker_times_out_with_a_warning(
     assert "narrlocal-test-stuck" in caplog.text
     worker.gate.set()
     assert handle.shutdown(5000)
+
+
+class _Recorder:
+    def __init__(self, worker: Worker) -> None:
+        self.events: list[tuple[str, object]] = []
+        worker.failed.connect(lambda job, text: self.events.append(("failed", text)))
+        worker.cancelled.connect(lambda job: self.events.append(("cancelled", job)))
+        worker.progressed.connect(lambda job, f: self.events.append(("progressed", f)))
+
+
+def test_run_job_returns_the_result_and_forwards_progress() -> None:
+    worker = Worker()
+    seen = _Recorder(worker)
+    job = worker.jobs.next()
+
+    def work(progress: Callable[[float], None], cancel: Callable[[], bool]) -> int:
+        progress(0.5)
+        assert not cancel()
+        return 42
+
+    assert worker.run_job(job, work, "unexpected") == 42
+    assert seen.events == [("progressed", 0.5)]
+
+
+def test_run_job_reports_each_way_a_job_can_end() -> None:
+    worker = Worker()
+    seen = _Recorder(worker)
+
+    def raises(exc: Exception) -> Callable[..., int]:
+        def work(progress: object, cancel: object) -> int:
+            raise exc
+
+        return work
+
+    job = worker.jobs.next()
+    assert worker.run_job(job, raises(MediaError("Cannot open 'x': it is empty.")), "oops") is None
+    assert worker.run_job(job, raises(Cancelled()), "oops") is None
+    assert worker.run_job(job, raises(KeyError("bug")), "Cannot open 'x'") is None
+    assert seen.events == [
+        ("failed", "Cannot open 'x': it is empty."),
+        ("cancelled", job),
+        ("failed", "Cannot open 'x' ('bug')."),
+    ]
+
+
+def test_run_job_drops_stale_jobs_and_discards_late_results() -> None:
+    worker = Worker()
+    seen = _Recorder(worker)
+    stale = worker.jobs.next()
+    worker.jobs.next()
+    ran: list[bool] = []
+    assert worker.run_job(stale, lambda p, c: ran.append(True), "oops") is None
+    assert not ran and seen.events == [("cancelled", stale)]
+
+    job = worker.jobs.next()
+    discarded: list[str] = []
+
+    def superseded_while_running(progress: object, cancel: object) -> str:
+        worker.cancel_current()
+        return "result"
+
+    assert worker.run_job(job, superseded_while_running, "oops", discard=discarded.append) is None
+    assert discarded == ["result"]

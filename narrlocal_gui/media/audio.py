@@ -354,7 +354,7 @@ def _first_video_time(path: Path) -> float:
                 if seen >= 64:
                     break
         except (av.error.FFmpegError, OSError):
-            pass
+            pass  # a damaged stream: the packets read before the damage decide the origin
         return float(first * stream.time_base) if first is not None else 0.0
     finally:
         container.close()

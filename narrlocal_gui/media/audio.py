@@ -54,11 +54,13 @@ from narrlocal_gui.media.media_info import (
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_SAMPLE_RATE",
+    "AudioBlockStream",
     "AudioTrack",
     "WaveformEnvelope",
     "choose_audio_format",
     "decode_audio",
     "decode_waveform_envelope",
+    "open_audio_stream",
     "waveform_envelope",
 ]
 
@@ -237,6 +239,64 @@ def decode_waveform_envelope(
         sink.write(pos, chunk)
     mins, maxs = sink.result()
     return WaveformEnvelope(mins, maxs, per_bin / plan.rate)
+
+
+class AudioBlockStream:
+    """A file's audio, decoded block by block on the video's clock, for consumers that must
+    not hold the whole track (speech recognition of a 2-hour file, forced alignment).
+
+    ``blocks()`` yields ``(position, samples)``: ``position`` is the index of the block's
+    first sample on the video clock (sample 0 = first video frame, may be negative for audio
+    before it, and may jump forward over a gap), ``samples`` float32 ``(n, channels)``.
+    Memory is one decoded packet at a time. Each call of ``blocks()`` decodes from the start.
+    """
+
+    __slots__ = ("_plan",)
+
+    def __init__(self, plan: _Plan) -> None:
+        self._plan = plan
+
+    @property
+    def sample_rate(self) -> int:
+        return self._plan.rate
+
+    @property
+    def channels(self) -> int:
+        return self._plan.channels
+
+    @property
+    def expected_duration(self) -> float:
+        """Seconds the container declares (may be wrong for damaged files)."""
+        return max(self._plan.expected_frames - self._plan.rate, 0) / self._plan.rate
+
+    @property
+    def name(self) -> str:
+        return self._plan.name
+
+    def blocks(
+        self, progress: ProgressCallback | None = None, cancel: CancelCallback | None = None
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        return _chunks(self._plan, progress, cancel)
+
+
+def open_audio_stream(
+    path: str | os.PathLike[str],
+    sample_rate: int = 16000,
+    channels: int = 1,
+    *,
+    start_offset: float | None = None,
+) -> AudioBlockStream | None:
+    """The audio of ``path`` as a stream at ``sample_rate``/``channels``; None without audio.
+
+    Raises :class:`MediaError` for a missing or undecodable file (see :func:`decode_audio`
+    for ``start_offset``).
+    """
+    if not 1000 <= sample_rate <= 384000:
+        raise ValueError(f"sample_rate must be between 1000 and 384000, not {sample_rate}")
+    if channels not in (1, 2):
+        raise ValueError(f"channels must be 1 or 2, not {channels}")
+    plan = _open_plan(path, sample_rate, channels, start_offset, DEFAULT_MAX_BYTES, budgeted=False)
+    return None if plan is None else AudioBlockStream(plan)
 
 
 # -- planning ---------------------------------------------------------------------------

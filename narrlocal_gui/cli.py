@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from narrlocal_gui import __version__
+from narrlocal_gui import __version__, cli_localizer, cli_narration
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -501,6 +501,27 @@ COMMANDS: list[Command] = [
         "and the exporter draw them). For a plain video or image, the frame as it is.",
         _configure_frame,
         _run_frame,
+    ),
+    Command(
+        "transcribe",
+        cli_narration.TRANSCRIBE_SUMMARY,
+        cli_narration.TRANSCRIBE_DESCRIPTION,
+        cli_narration.configure_transcribe,
+        cli_narration.run_transcribe,
+    ),
+    Command(
+        "align",
+        cli_narration.ALIGN_SUMMARY,
+        cli_narration.ALIGN_DESCRIPTION,
+        cli_narration.configure_align,
+        cli_narration.run_align,
+    ),
+    Command(
+        "eval",
+        cli_localizer.EVAL_SUMMARY,
+        cli_localizer.EVAL_DESCRIPTION,
+        cli_localizer.configure_eval,
+        cli_localizer.run_eval,
     ),
 ]
 

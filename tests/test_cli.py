@@ -72,9 +72,10 @@ def run_subprocess(*argv: str | Path, **env: str) -> subprocess.CompletedProcess
 def test_help_lists_the_subcommands(capfd: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capfd, "--help")
     assert code == 0
-    for name in ("info", "demo", "check", "frame"):
+    names = ["info", "demo", "check", "frame", "transcribe", "align", "eval"]
+    for name in names:
         assert name in out
-    assert [c.name for c in cli.COMMANDS] == ["info", "demo", "check", "frame"]
+    assert [c.name for c in cli.COMMANDS] == names
 
 
 def test_version(capfd: pytest.CaptureFixture[str]) -> None:

@@ -43,6 +43,10 @@ class Actions:
     mute: QAction
     previous_phrase: QAction
     next_phrase: QAction
+    transcribe: QAction
+    import_transcript: QAction
+    extract_phrases: QAction
+    cancel_narration: QAction
     shortcuts_help: QAction
     about: QAction
 
@@ -141,6 +145,27 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
             parent, "Pre&vious Phrase", "Up", "Jump to the start of the previous phrase"
         ),
         next_phrase=_action(parent, "Ne&xt Phrase", "Down", "Jump to the start of the next phrase"),
+        transcribe=_action(
+            parent,
+            "&Transcribe Audio",
+            "Ctrl+T",
+            "Recognise the narration in the video's sound (the model is set in Preferences)",
+        ),
+        import_transcript=_action(
+            parent,
+            "&Import Transcript…",
+            "Ctrl+I",
+            "Read the narration from an SRT, WebVTT, JSON or plain-text file",
+        ),
+        extract_phrases=_action(
+            parent,
+            "&Extract Phrases Again",
+            None,
+            "Split the narration into phrases again, after editing its text",
+        ),
+        cancel_narration=_action(
+            parent, "&Cancel Narration Job", None, "Stop transcribing, aligning or extracting"
+        ),
         shortcuts_help=_action(
             parent, "&Keyboard Shortcuts", StandardKey.HelpContents, "List the keyboard shortcuts"
         ),
@@ -154,7 +179,7 @@ def build_menus(
     recent_menu: QMenu,
     view_actions: Sequence[QAction] = (),
 ) -> None:
-    """File, Edit, View, Playback and Help menus in the window's menu bar.
+    """File, Edit, View, Playback, Narration and Help menus in the window's menu bar.
 
     ``view_actions`` (the docks' show/hide toggles) fill the View menu.
 
@@ -200,6 +225,13 @@ def build_menus(
         playback.addAction(action)
     playback.addSeparator()
     playback.addAction(actions.mute)
+
+    narration = bar.addMenu("&Narration")
+    narration.addAction(actions.transcribe)
+    narration.addAction(actions.import_transcript)
+    narration.addAction(actions.extract_phrases)
+    narration.addSeparator()
+    narration.addAction(actions.cancel_narration)
 
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(actions.shortcuts_help)

@@ -8,7 +8,10 @@ What does what:
   sound and render frames;
 * :class:`FileCommands` — the File menu; :class:`IndicatorEdits` — the indicator panel's
   undoable edits; :class:`PhraseNavigator` — going to phrases;
-* the widgets (video, transport, timeline, indicator panel) only show and request.
+* :class:`NarrationCommands` — the Narration menu and its worker thread;
+  :class:`NarrationEdits` — the transcript panel's and the timeline's undoable edits;
+* the widgets (video, transport, timeline, indicator and transcript panels) only show and
+  request.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.file_commands import FileCommands
 from narrlocal_gui.ui.indicator_edits import IndicatorEdits
 from narrlocal_gui.ui.indicator_panel import IndicatorPanel
+from narrlocal_gui.ui.narration_commands import NarrationCommands
+from narrlocal_gui.ui.narration_edits import NarrationEdits
 from narrlocal_gui.ui.open_coordinator import OpenCoordinator, OpenedDocument
 from narrlocal_gui.ui.phrase_navigator import PhraseNavigator
 from narrlocal_gui.ui.player_controller import PlayerController
@@ -49,6 +54,7 @@ from narrlocal_gui.ui.settings import (
 )
 from narrlocal_gui.ui.shortcut_guard import ShortcutGuard
 from narrlocal_gui.ui.timeline_widget import TimelineWidget
+from narrlocal_gui.ui.transcript_panel import TranscriptPanel
 from narrlocal_gui.ui.transport_bar import JUMP_SECONDS, TransportBar, format_timecode
 from narrlocal_gui.ui.video_view import VideoView
 
@@ -80,6 +86,8 @@ class MainWindow(QMainWindow):
         self.indicator_edits = IndicatorEdits(self.document, self)
         self.navigator = PhraseNavigator(self.document, self.controller, self)
         self.files = FileCommands(self, self.document, self.opener, self.preferences)
+        self.narration = NarrationCommands(self, self.document, self.preferences)
+        self.narration_edits = NarrationEdits(self.document, self)
 
         # -- the widgets -------------------------------------------------------------------
         # The picture is the central widget; the transport bar and the timeline share the
@@ -90,6 +98,7 @@ class MainWindow(QMainWindow):
         self.transport = TransportBar()
         self.timeline = TimelineWidget()
         self.indicator_panel = IndicatorPanel()
+        self.transcript_panel = TranscriptPanel()
         transport_dock = self._dock(
             "Transport", "transportDock", self.transport, Qt.DockWidgetArea.BottomDockWidgetArea
         )
@@ -107,12 +116,24 @@ class MainWindow(QMainWindow):
             self.indicator_panel,
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
+        # Tabbed with the indicator list: side by side, neither has room at 768 px high.
+        self.transcript_dock = self._dock(
+            "Transcript",
+            "transcriptDock",
+            self.transcript_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.tabifyDockWidget(indicator_dock, self.transcript_dock)
+        indicator_dock.raise_()
 
         self.progress = ProgressWidget()
+        # A second display: narration jobs and opening files may run at the same time.
+        self.narration_progress = ProgressWidget()
         self.clock_label = QLabel()
         self.clock_label.setObjectName("clockSourceLabel")
         self.clock_label.setToolTip("What keeps the picture in time")
         self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.narration_progress)
         self.statusBar().addPermanentWidget(self.clock_label)
 
         self.recent_menu = RecentMenu(self)
@@ -121,7 +142,11 @@ class MainWindow(QMainWindow):
             self,
             self.window_actions,
             self.recent_menu,
-            [indicator_dock.toggleViewAction(), timeline_dock.toggleViewAction()],
+            [
+                indicator_dock.toggleViewAction(),
+                self.transcript_dock.toggleViewAction(),
+                timeline_dock.toggleViewAction(),
+            ],
         )
         self.transport.set_shortcuts(self.window_actions.transport_shortcuts())
         app = QApplication.instance()
@@ -132,6 +157,7 @@ class MainWindow(QMainWindow):
         self._wire_player()
         self._wire_engines()
         self._wire_widgets()
+        self._wire_narration()
         self._wire_actions()
         self._apply_preferences(prefs)
         self.window_actions.mute.setChecked(prefs.muted)
@@ -158,6 +184,7 @@ class MainWindow(QMainWindow):
         doc.changed.connect(self.controller.set_project)
         doc.changed.connect(self.timeline.set_project)
         doc.changed.connect(self.indicator_panel.set_project)
+        doc.changed.connect(self.transcript_panel.set_project)
         doc.path_changed.connect(self._refresh_title)
         doc.modified_changed.connect(self._refresh_title)
         doc.changed.connect(self._refresh_title)
@@ -169,6 +196,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.position_changed.connect(self.transport.set_position)
         c.position_changed.connect(self.timeline.set_position)
+        c.position_changed.connect(self.transcript_panel.set_position)
         c.frame_shown.connect(self.video_view.set_frame)
         c.playing_changed.connect(self.transport.set_playing)
         c.rate_changed.connect(self.transport.set_speed)
@@ -220,6 +248,23 @@ class MainWindow(QMainWindow):
         self.video_view.files_dropped.connect(self.files.open_dropped)
         self.recent_menu.path_chosen.connect(self.files.open_recent)
         self.recent_menu.clear_requested.connect(self.files.clear_recent)
+
+    def _wire_narration(self) -> None:
+        n, e, p = self.narration, self.narration_edits, self.transcript_panel
+        n.attach(self.window_actions, p, self.narration_progress, self.statusBar())
+        # The job was for the project that was open; a newly opened one makes it moot.
+        self.files.opened.connect(n.cancel)
+        p.seek_requested.connect(self.controller.seek)
+        p.phrase_selected.connect(self.navigator.go_to_phrase)
+        self.navigator.phrase_selected.connect(p.set_selected_phrase)
+        p.segment_text_edited.connect(e.set_segment_text)
+        p.phrase_text_edited.connect(e.set_phrase_text)
+        p.split_requested.connect(e.split_phrase)
+        p.merge_requested.connect(e.merge_phrases)
+        p.delete_requested.connect(e.delete_phrase)
+        self.timeline.phrase_retimed.connect(e.retime_phrase)
+        e.rejected.connect(self._show_status)
+        n.busy_changed.connect(self._show_transcript)
 
     def _wire_actions(self) -> None:
         a, c, f = self.window_actions, self.controller, self.files
@@ -307,6 +352,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.document.display_name}[*] — {APP_NAME}")
         self.setWindowModified(self.document.is_modified)
 
+    @Slot(bool)
+    def _show_transcript(self, busy: bool) -> None:
+        # A narration job streams its segments into the panel: bring it to the front.
+        if busy:
+            self.transcript_dock.show()
+            self.transcript_dock.raise_()
+
     @Slot(str)
     def _show_error(self, message: str) -> None:
         dialogs.show_error(self, message)
@@ -331,6 +383,7 @@ class MainWindow(QMainWindow):
         self.document.stop_autosave()
         self.controller.close()
         self.opener.shutdown()
+        self.narration.shutdown()
         save_window_state(
             self.preferences.settings, self.saveGeometry(), self.saveState(WINDOW_STATE_VERSION)
         )

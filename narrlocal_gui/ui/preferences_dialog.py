@@ -8,21 +8,35 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import QRegularExpression
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from narrlocal_gui.ui.settings import AUTOSAVE_RANGE, CACHE_MB_RANGE, Preferences
+from narrlocal_gui.narration.asr_models import ASR_MODELS
+from narrlocal_gui.ui.settings import (
+    AUTOSAVE_RANGE,
+    CACHE_MB_RANGE,
+    ComputeDevice,
+    Preferences,
+    is_language_code,
+)
 
 _FALLBACK_DURATION = 3.0
+_ENGLISH = "en"
+#: The language combo box's entries: detect, English, or a code typed beside it.
+_DETECT, _ENGLISH_ROW, _OTHER = 0, 1, 2
 
 
 class PreferencesDialog(QDialog):
@@ -66,16 +80,61 @@ class PreferencesDialog(QDialog):
         self.autosave.setValue(prefs.autosave_seconds)
         self.autosave.setToolTip("How long after the last change the project is saved")
 
+        self.asr_model = QComboBox(self)
+        self.asr_model.setObjectName("asrModel")
+        for name, spec in ASR_MODELS.items():
+            self.asr_model.addItem(spec.label, name)
+        self.asr_model.setCurrentIndex(max(0, self.asr_model.findData(prefs.asr_model)))
+        self.asr_model.setToolTip("The model Narration > Transcribe Audio uses")
+
+        self.device = QComboBox(self)
+        self.device.setObjectName("computeDevice")
+        for device in ComputeDevice:
+            self.device.addItem(device.label, device.value)
+        self.device.setCurrentIndex(max(0, self.device.findData(prefs.compute_device.value)))
+        self.device.setToolTip("Where speech recognition runs")
+
+        self.language = QComboBox(self)
+        self.language.setObjectName("narrationLanguage")
+        self.language.addItems(["Detect automatically", "English", "Other (code):"])
+        self.language_code = QLineEdit(self)
+        self.language_code.setObjectName("narrationLanguageCode")
+        self.language_code.setPlaceholderText("de")
+        self.language_code.setMaxLength(2)
+        self.language_code.setMaximumWidth(48)
+        self.language_code.setValidator(
+            QRegularExpressionValidator(QRegularExpression("[A-Za-z]{0,2}"), self.language_code)
+        )
+        self.language_code.setToolTip("Two-letter ISO 639-1 code, e.g. de, fr, es")
+        language = prefs.narration_language
+        if language is None:
+            self.language.setCurrentIndex(_DETECT)
+        elif language == _ENGLISH:
+            self.language.setCurrentIndex(_ENGLISH_ROW)
+        else:
+            self.language.setCurrentIndex(_OTHER)
+            self.language_code.setText(language)
+        language_row = QHBoxLayout()
+        language_row.addWidget(self.language, 1)
+        language_row.addWidget(self.language_code)
+
         form = QFormLayout()
         form.addRow("Indicator duration in new projects:", duration_row)
         form.addRow("Frame cache:", self.cache)
         form.addRow("Autosave after:", self.autosave)
+        form.addRow("Speech recognition model:", self.asr_model)
+        form.addRow("Compute device:", self.device)
+        form.addRow("Narration language:", language_row)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.language.currentIndexChanged.connect(self._language_changed)
+        self.language_code.textChanged.connect(self._language_changed)
+        self._language_changed()
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -88,6 +147,25 @@ class PreferencesDialog(QDialog):
             default_duration=None if self.whole_phrase.isChecked() else self.duration.value(),
             frame_cache_mb=self.cache.value(),
             autosave_seconds=float(self.autosave.value()),
+            asr_model=str(self.asr_model.currentData()),
+            compute_device=ComputeDevice(self.device.currentData()),
+            narration_language=self.narration_language(),
+        )
+
+    def narration_language(self) -> str | None:
+        """The chosen language code; None to detect it (also for an unfinished typed code)."""
+        row = self.language.currentIndex()
+        if row == _ENGLISH_ROW:
+            return _ENGLISH
+        code = self.language_code.text().strip().lower()
+        return code if row == _OTHER and is_language_code(code) else None
+
+    def _language_changed(self) -> None:
+        other = self.language.currentIndex() == _OTHER
+        self.language_code.setEnabled(other)
+        # "Other" with half a code would silently mean "detect": OK waits for a whole one.
+        self.ok_button.setEnabled(
+            not other or is_language_code(self.language_code.text().strip().lower())
         )
 
     @classmethod

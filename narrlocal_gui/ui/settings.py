@@ -8,10 +8,14 @@ exist are dropped. The helpers that change preferences are pure functions.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
+
+from narrlocal_gui.narration.asr_models import ASR_MODELS, DEFAULT_ASR_MODEL
 
 MAX_RECENT = 10
 CACHE_MB_RANGE = (64, 512)
@@ -22,7 +26,33 @@ _WINDOW_GEOMETRY = "window/geometry"
 _WINDOW_STATE = "window/state"
 #: Bump when the window's docks change: a layout saved by an older version is then ignored
 #: (QMainWindow.restoreState refuses a state of another version) instead of half-applied.
-WINDOW_STATE_VERSION = 2
+WINDOW_STATE_VERSION = 3
+
+#: What Whisper calls a language: a two-letter ISO 639-1 code.
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+
+
+class ComputeDevice(StrEnum):
+    """Where speech recognition runs; the values are what the ASR engine is asked for."""
+
+    AUTO = "auto"
+    CPU = "cpu"
+    CUDA = "cuda"
+
+    @property
+    def label(self) -> str:
+        return _DEVICE_LABELS[self]
+
+
+_DEVICE_LABELS = {
+    ComputeDevice.AUTO: "Automatic (GPU when present)",
+    ComputeDevice.CPU: "CPU",
+    ComputeDevice.CUDA: "CUDA GPU",
+}
+
+
+def is_language_code(text: str) -> bool:
+    return _LANGUAGE_CODE.fullmatch(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +66,11 @@ class Preferences:
     volume: float = 1.0
     last_directory: str = ""
     autosave_seconds: float = 2.0
+    #: A key of ASR_MODELS.
+    asr_model: str = DEFAULT_ASR_MODEL
+    compute_device: ComputeDevice = ComputeDevice.AUTO
+    #: Two-letter code of the narration's language; None = detected from the audio.
+    narration_language: str | None = None
 
     def __post_init__(self) -> None:
         lo, hi = CACHE_MB_RANGE
@@ -52,6 +87,12 @@ class Preferences:
             raise ValueError(f"autosave delay must be {a_lo}..{a_hi} s")
         if len(self.recent_files) > MAX_RECENT:
             raise ValueError(f"at most {MAX_RECENT} recent files")
+        if self.asr_model not in ASR_MODELS:
+            raise ValueError(f"unknown speech recognition model {self.asr_model!r}")
+        if not isinstance(self.compute_device, ComputeDevice):
+            object.__setattr__(self, "compute_device", ComputeDevice(self.compute_device))
+        if self.narration_language is not None and not is_language_code(self.narration_language):
+            raise ValueError(f"language must be a two-letter code, got {self.narration_language!r}")
 
 
 def with_recent(prefs: Preferences, path: Path | str) -> Preferences:
@@ -97,6 +138,17 @@ def _string_list(value: object) -> list[str]:
     return []
 
 
+def _choice(value: object, allowed: tuple[str, ...], default: str) -> str:
+    return value if isinstance(value, str) and value in allowed else default
+
+
+def _language(value: object) -> str | None:
+    # Stored as "" for "detect automatically": INI files cannot hold a null.
+    if isinstance(value, str) and is_language_code(value.strip().lower()):
+        return value.strip().lower()
+    return None
+
+
 def load_preferences(settings: QSettings) -> Preferences:
     d = Preferences()
     settings.beginGroup(_GROUP)
@@ -128,6 +180,15 @@ def load_preferences(settings: QSettings) -> Preferences:
             autosave_seconds=_clamp(
                 _float(settings.value("autosave_seconds"), d.autosave_seconds), *AUTOSAVE_RANGE
             ),
+            asr_model=_choice(settings.value("asr_model"), tuple(ASR_MODELS), d.asr_model),
+            compute_device=ComputeDevice(
+                _choice(
+                    settings.value("compute_device"),
+                    tuple(ComputeDevice),
+                    d.compute_device.value,
+                )
+            ),
+            narration_language=_language(settings.value("narration_language")),
         )
     finally:
         settings.endGroup()
@@ -145,6 +206,9 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
         settings.setValue("volume", prefs.volume)
         settings.setValue("last_directory", prefs.last_directory)
         settings.setValue("autosave_seconds", prefs.autosave_seconds)
+        settings.setValue("asr_model", prefs.asr_model)
+        settings.setValue("compute_device", prefs.compute_device.value)
+        settings.setValue("narration_language", prefs.narration_language or "")
     finally:
         settings.endGroup()
     settings.sync()

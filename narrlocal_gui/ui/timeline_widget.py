@@ -6,14 +6,19 @@ old and new place.
 
 View state is a left-edge time and a zoom in pixels per second. The whole clip always fits at
 the smallest zoom; the largest shows a frame as ~50 px (20 ms per 50 px without a frame rate).
+
+A phrase block's left and right edges can be dragged to retime the phrase. While dragging, the
+block is drawn over the cached layers, so the preview is as cheap as the playhead; the new
+times are reported once, on release (Esc cancels).
 """
 
 from __future__ import annotations
 
+import bisect
 import html
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +30,7 @@ from PySide6.QtGui import (
     QHelpEvent,
     QHideEvent,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -49,6 +55,8 @@ INDICATOR_H = 18
 ROW_GAP = 2
 MIN_WAVE_H = 36
 TINY_BLOCK_PX = 8.0  # narrower blocks are drawn as plain fills
+EDGE_GRAB_PX = 5.0  # a phrase edge can be grabbed this close to it
+MIN_PHRASE_S = 0.05  # an edge drag leaves a phrase at least this long (one frame when known)
 
 MAX_PX_PER_FRAME = 50.0
 FALLBACK_FRAME_S = 0.02  # zoom limit stand-in while the frame rate is unknown
@@ -111,6 +119,17 @@ class _Rows:
 
 
 @dataclass(frozen=True, slots=True)
+class _EdgeDrag:
+    """A phrase edge being dragged: the phrase as it was, which edge, and the preview."""
+
+    phrase: Phrase
+    left: bool  # the start edge (else the end edge)
+    grab_dx: float  # pointer x minus the edge's x at the press, so the edge never jumps
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
 class _Span:
     indicator: Indicator
     phrase: Phrase
@@ -119,12 +138,13 @@ class _Span:
 
 
 class TimelineWidget(QWidget):
-    """A zoomable overview of the clip. Reports seeks and clicks; edits nothing."""
+    """A zoomable overview of the clip. Reports seeks, clicks and retimes; edits nothing."""
 
     seek_requested = Signal(float)
     scrub_started = Signal()
     scrub_finished = Signal()
     phrase_clicked = Signal(str)
+    phrase_retimed = Signal(str, float, float)  # phrase id, new start, new end
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,6 +152,10 @@ class TimelineWidget(QWidget):
         self._position = 0.0
         self._fps: float | None = None
         self._phrases: tuple[Phrase, ...] = ()
+        self._by_start: list[Phrase] = []  # for finding the phrases near a point
+        self._starts: list[float] = []
+        self._longest_phrase = 0.0
+        self._edge_drag: _EdgeDrag | None = None
         self._spans: list[_Span] = []
         self._span_starts = np.zeros(0)
         self._span_ends = np.zeros(0)
@@ -157,6 +181,7 @@ class TimelineWidget(QWidget):
         self._scrollbar.valueChanged.connect(self._on_scrollbar_moved)
 
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setMouseTracking(True)  # the resize cursor over phrase edges
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumHeight(self._min_height())
@@ -165,6 +190,16 @@ class TimelineWidget(QWidget):
     # -- data in -----------------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:
         self._phrases = () if project is None else project.phrases
+        self._by_start = sorted(self._phrases, key=lambda p: p.start)
+        self._starts = [p.start for p in self._by_start]
+        self._longest_phrase = max((p.end - p.start for p in self._phrases), default=0.0)
+        if self._edge_drag is not None:
+            # Other edits (localizer results) may land mid-drag; only a vanished phrase ends it.
+            current = next((p for p in self._phrases if p.id == self._edge_drag.phrase.id), None)
+            if current is None:
+                self._cancel_edge_drag()
+            else:
+                self._edge_drag = replace(self._edge_drag, phrase=current)
         spans: list[_Span] = []
         if project is not None:
             phrases = {p.id: p for p in project.phrases}
@@ -301,10 +336,21 @@ class TimelineWidget(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
         # A release can be lost to a hide; never leave the player paused for a scrub.
         self._end_scrub()
+        self._cancel_edge_drag()
         super().hideEvent(event)
 
     def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and self._edge_drag is not None
+        ):
+            event.accept()  # Esc cancels the drag, whatever else it does in the window
+            return True
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            if self._edge_drag is not None:
+                return True
             text = self._tooltip_at(QPointF(event.pos()))
             if text:
                 QToolTip.showText(event.globalPos(), text, self)
@@ -323,6 +369,15 @@ class TimelineWidget(QWidget):
         if pos.y() >= rows.bottom or pos.x() < GUTTER:
             super().mousePressEvent(event)
             return
+        edge = self._edge_hit(pos, rows)
+        if edge is not None:
+            grabbed, left = edge
+            edge_x = self.x_for_time(grabbed.start if left else grabbed.end)
+            self._edge_drag = _EdgeDrag(grabbed, left, pos.x() - edge_x, grabbed.start, grabbed.end)
+            self.setCursor(Qt.CursorShape.SizeHorCursor)
+            self._invalidate()  # the static layer is redrawn without the dragged block
+            event.accept()
+            return
         phrase = self._phrase_hit(pos, rows)
         if phrase is not None:
             self.phrase_clicked.emit(phrase.id)
@@ -336,19 +391,41 @@ class TimelineWidget(QWidget):
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
-        if self._scrubbing:
+        if self._edge_drag is not None:
+            self._drag_edge_to(event.position().x())
+            event.accept()
+        elif self._scrubbing:
             self._scrub_to(event.position().x())
             event.accept()
         else:
+            if not event.buttons():
+                self._update_hover_cursor(event.position())
             super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
-        if self._scrubbing and event.button() == Qt.MouseButton.LeftButton:
+        if self._edge_drag is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._drag_edge_to(event.position().x())
+            self._finish_edge_drag()
+            self._update_hover_cursor(event.position())
+            event.accept()
+        elif self._scrubbing and event.button() == Qt.MouseButton.LeftButton:
             self._scrub_to(event.position().x())
             self._end_scrub()
             event.accept()
         else:
             super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Escape and self._edge_drag is not None:
+            self._cancel_edge_drag()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if self._edge_drag is None:
+            self.unsetCursor()
+        super().leaveEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
         if self._extent() <= 0.0:
@@ -386,6 +463,7 @@ class TimelineWidget(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setClipRect(QRectF(GUTTER, 0, self._content_width(), rows.bottom))
         self._paint_active_spans(painter, rows)
+        self._paint_edge_drag(painter, rows)
         self._paint_playhead(painter, rows)
         painter.end()
 
@@ -504,6 +582,87 @@ class TimelineWidget(QWidget):
             return None if span is None else span.phrase
         return None
 
+    def _phrases_near(self, x: float) -> list[Phrase]:
+        """The phrases whose blocks may reach within an edge grab of widget x."""
+        reach = EDGE_GRAB_PX + 5.0  # blocks are at least 4 px wide, whatever their length
+        lo = self.time_at(x - reach) - self._longest_phrase
+        hi = self.time_at(x + reach)
+        first = bisect.bisect_left(self._starts, lo)
+        last = bisect.bisect_right(self._starts, hi)
+        return self._by_start[first:last]
+
+    def _edge_hit(self, pos: QPointF, rows: _Rows) -> tuple[Phrase, bool] | None:
+        """The phrase edge under ``pos``: (phrase, True for its start edge), or None.
+
+        An edge is grabbed up to :data:`EDGE_GRAB_PX` outside its block, and as far inside
+        when the block is wide enough to keep a middle for clicking. Of two edges in reach the
+        nearer wins, then the one of the block under the pointer.
+        """
+        if pos.x() < GUTTER or not rows.phrases.contains(pos) or self._px_per_s <= 0.0:
+            return None
+        best: tuple[float, int, Phrase, bool] | None = None
+        for phrase in self._phrases_near(pos.x()):
+            rect = self._block_rect(phrase.start, phrase.end, rows.phrases)
+            inside = EDGE_GRAB_PX if rect.width() >= 3.0 * EDGE_GRAB_PX else 0.0
+            under = 0 if rect.contains(pos) else 1
+            for left, x in ((True, rect.left()), (False, rect.right())):
+                d = pos.x() - x if left else x - pos.x()  # > 0: inside the block
+                if -EDGE_GRAB_PX <= d <= inside:
+                    key = (abs(d), under, phrase, left)
+                    if best is None or key[:2] < best[:2]:
+                        best = key
+        return None if best is None else (best[2], best[3])
+
+    def _update_hover_cursor(self, pos: QPointF) -> None:
+        if self._extent() > 0.0 and self._edge_hit(pos, self._rows()) is not None:
+            self.setCursor(Qt.CursorShape.SizeHorCursor)
+        else:
+            self.unsetCursor()
+
+    # -- dragging phrase edges -----------------------------------------------------------
+    def _min_phrase_s(self) -> float:
+        return 1.0 / self._fps if self._fps else MIN_PHRASE_S
+
+    def _drag_edge_to(self, x: float) -> None:
+        drag = self._edge_drag
+        if drag is None:
+            return
+        view_start, view_end = self.visible_range()
+        t = min(max(self.time_at(x - drag.grab_dx), view_start), view_end)
+        if self._fps:
+            t = round(t * self._fps) / self._fps
+        limit = self._duration if self._duration > 0.0 else math.inf
+        shortest = self._min_phrase_s()
+        phrase = drag.phrase
+        if drag.left:
+            start, end = min(max(t, 0.0), max(phrase.end - shortest, 0.0)), phrase.end
+        else:
+            start, end = phrase.start, max(min(t, limit), phrase.start + shortest)
+        if (start, end) != (drag.start, drag.end):
+            self._edge_drag = replace(drag, start=start, end=end)
+            self.update()
+
+    def _finish_edge_drag(self) -> None:
+        drag = self._edge_drag
+        self._edge_drag = None
+        self._invalidate()
+        if drag is None:
+            return
+        changed = (drag.start, drag.end) != (drag.phrase.start, drag.phrase.end)
+        if changed and drag.start < drag.end:
+            self.phrase_retimed.emit(drag.phrase.id, drag.start, drag.end)
+
+    def _cancel_edge_drag(self) -> None:
+        if self._edge_drag is not None:
+            self._edge_drag = None
+            self.unsetCursor()
+            self._invalidate()
+
+    def edge_drag_preview(self) -> tuple[str, float, float] | None:
+        """The phrase being retimed and its times so far, or None when no edge is dragged."""
+        drag = self._edge_drag
+        return None if drag is None else (drag.phrase.id, drag.start, drag.end)
+
     def _span_hit(self, pos: QPointF, rows: _Rows) -> _Span | None:
         for span in reversed(self._spans):
             if self._block_rect(span.start, span.end, rows.indicators).contains(pos):
@@ -535,12 +694,17 @@ class TimelineWidget(QWidget):
         if pos.x() < GUTTER or pos.y() >= rows.bottom or self._extent() <= 0.0:
             return ""
         if rows.phrases.contains(pos):
-            phrase = self._phrase_hit(pos, rows)
+            edge = self._edge_hit(pos, rows)
+            phrase = self._phrase_hit(pos, rows) if edge is None else edge[0]
             if phrase is not None:
+                hint = ""
+                if edge is not None:
+                    which = "starts" if edge[1] else "ends"
+                    hint = f"<p><i>Drag to change when it {which}; Esc cancels.</i></p>"
                 return (
                     f"<p>{html.escape(phrase.text)}</p>"
                     f"<p><tt>{_span_text(phrase.start, phrase.end)}</tt>"
-                    f" ({phrase.end - phrase.start:.2f} s)</p>"
+                    f" ({phrase.end - phrase.start:.2f} s)</p>{hint}"
                 )
             return ""
         if rows.indicators.contains(pos):
@@ -727,8 +891,9 @@ class TimelineWidget(QWidget):
         selected_text = palette.color(QPalette.ColorRole.HighlightedText)
         metrics = QFontMetricsF(painter.font())
         selected: Phrase | None = None
+        dragged = None if self._edge_drag is None else self._edge_drag.phrase.id
         for phrase in self._phrases:
-            if phrase.end < start or phrase.start > end:
+            if phrase.end < start or phrase.start > end or phrase.id == dragged:
                 continue
             if phrase.id == self._selected_phrase:
                 selected = phrase  # drawn last, on top of any neighbour it overlaps
@@ -809,6 +974,43 @@ class TimelineWidget(QWidget):
             painter.setPen(QPen(outline, 1.5))
             painter.setBrush(QColor(*span.indicator.color))
             painter.drawRoundedRect(rect, 3.0, 3.0)
+
+    def _paint_edge_drag(self, painter: QPainter, rows: _Rows) -> None:
+        drag = self._edge_drag
+        if drag is None:
+            return
+        palette = self.palette()
+        fill = palette.color(QPalette.ColorRole.Highlight)
+        metrics = QFontMetricsF(painter.font())
+        preview = replace(drag.phrase, start=drag.start, end=drag.end)
+        self._paint_block(
+            painter,
+            preview,
+            rows.phrases,
+            metrics,
+            fill,
+            fill.lighter(130),
+            palette.color(QPalette.ColorRole.HighlightedText),
+        )
+        # A guide through every row, and the edge's time with the new length beside it.
+        t = drag.start if drag.left else drag.end
+        x = self.x_for_time(t)
+        painter.setPen(QPen(fill, 1.0, Qt.PenStyle.DashLine))
+        painter.drawLine(QPointF(x, rows.ruler.bottom()), QPointF(x, rows.bottom))
+        label = (
+            f"{format_ruler_time(t, 0.001, self._extent() >= 3600.0)}"
+            f"  ({drag.end - drag.start:.2f} s)"
+        )
+        width = metrics.horizontalAdvance(label) + 10.0
+        height = metrics.height() + 4.0
+        left = x + 6.0 if drag.left else x - 6.0 - width
+        left = min(max(left, GUTTER + 2.0), self.width() - width - 2.0)
+        box = QRectF(left, rows.phrases.top() - height - 3.0, width, height)
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.ToolTipText).lighter(150), 1.0))
+        painter.setBrush(palette.color(QPalette.ColorRole.ToolTipBase))
+        painter.drawRoundedRect(box, 3.0, 3.0)
+        painter.setPen(palette.color(QPalette.ColorRole.ToolTipText))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
 
     def _paint_playhead(self, painter: QPainter, rows: _Rows) -> None:
         if self._extent() <= 0.0:

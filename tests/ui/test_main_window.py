@@ -603,3 +603,94 @@ def test_closing_while_the_demo_is_being_built_stops_it(
     window.open_demo()
     qtbot.waitUntil(lambda: len(calls) > 3, timeout=5000)
     window.close()  # joined within the thread fixture's patience, or the test fails
+
+
+def _menu(window: MainWindow, title: str) -> dict[str, str]:
+    """The entries of the menu bar's menu ``title``: text without '&' -> shortcut."""
+    from PySide6.QtWidgets import QMenu
+
+    for action in window.menuBar().actions():
+        menu = action.menu()
+        if isinstance(menu, QMenu) and action.text().replace("&", "") == title:
+            return {
+                a.text().replace("&", ""): a.shortcut().toString()
+                for a in menu.actions()
+                if not a.isSeparator()
+            }
+    raise AssertionError(f"no {title} menu")
+
+
+def test_the_narration_menu_and_the_transcript_dock(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QDockWidget
+
+    entries = _menu(window, "Narration")
+    assert entries["Transcribe Audio"] == "Ctrl+T"
+    assert entries["Import Transcript…"] == "Ctrl+I"
+    assert "Extract Phrases Again" in entries and "Cancel Narration Job" in entries
+    assert not window.window_actions.cancel_narration.isEnabled()
+    dock = window.findChild(QDockWidget, "transcriptDock")
+    assert dock is not None and dock.widget() is window.transcript_panel
+    assert "Transcript" in _menu(window, "View")
+    assert window.tabifiedDockWidgets(dock)  # shares its place with the indicator list
+
+
+def _cues(path: Path) -> Path:
+    path.write_text(
+        "1\n00:00:00,100 --> 00:00:00,900\nCut the tape and fold it.\n\n"
+        "2\n00:00:01,000 --> 00:00:01,900\nAdd the card.\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_an_imported_transcript_reaches_the_panel_and_the_timeline(
+    window: MainWindow, qtbot: QtBot, media: dict[str, Path], tmp_path: Path, dialogs: Any
+) -> None:
+    _open(window, qtbot, media["clip"])
+    dialogs.open_file = str(_cues(tmp_path / "cues.srt"))
+    actions = window.window_actions
+    window.window_actions.import_transcript.trigger()
+    assert actions.cancel_narration.isEnabled() and not actions.transcribe.isEnabled()
+    assert window.transcript_dock.isVisible()  # brought to the front for the streamed text
+    qtbot.waitUntil(lambda: bool(window.document.project.phrases), timeout=60_000)
+    assert not actions.cancel_narration.isEnabled() and actions.transcribe.isEnabled()
+    assert not window.narration_progress.active
+    phrases = window.document.project.phrases
+    assert [p.text for p in phrases] == ["Cut the tape", "fold it", "Add the card"]
+    assert window.document.undo_stack.undoText() == "Import transcript"
+    assert window.timeline._phrases == phrases  # no public getter
+    assert "2 segments" in window.statusBar().currentMessage()
+    # The panel asks to seek and to select; the player and the other views follow.
+    window.transcript_panel.seek_requested.emit(1.2)
+    assert window.controller.position() == pytest.approx(1.2, abs=0.05)
+    window.transcript_panel.phrase_selected.emit(phrases[2].id)
+    assert window.controller.position() == pytest.approx(phrases[2].start, abs=0.05)
+    # An edit from the timeline is an undoable narration edit.
+    window.timeline.phrase_retimed.emit(phrases[2].id, 1.1, 1.8)
+    assert window.document.project.phrase(phrases[2].id).start == pytest.approx(1.1)
+    window.window_actions.undo.trigger()
+    window.window_actions.undo.trigger()
+    assert window.document.project.narration.segments == ()
+    assert not dialogs.texts("warning")
+
+
+def test_closing_during_a_narration_job_joins_its_thread(
+    window: MainWindow, qtbot: QtBot, media: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from narrlocal_gui.media.media_info import Cancelled
+
+    started: list[bool] = []
+
+    class Endless:
+        def transcribe(self, path: Path, options: object, **kw: Any) -> Any:
+            started.append(True)
+            while not kw["cancel"]():
+                time.sleep(0.005)
+            raise Cancelled("cancelled")
+
+    monkeypatch.setattr(window.narration.worker, "_load_engine", lambda _m, _d: Endless())
+    _open(window, qtbot, media["sound"])
+    window.window_actions.transcribe.trigger()
+    qtbot.waitUntil(lambda: bool(started) and window.narration_progress.active, timeout=10_000)
+    assert window.narration.busy
+    window.close()  # the thread fixture fails the test if the narration worker is left running

@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from narrlocal_gui.ui.settings import (
     MAX_RECENT,
+    ComputeDevice,
     Preferences,
     load_preferences,
     load_window_state,
@@ -98,3 +99,51 @@ def test_window_state_round_trip(settings: QSettings) -> None:
     save_window_state(settings, QByteArray(b"geo"), QByteArray(b"state"))
     geometry, state = load_window_state(settings)
     assert geometry == QByteArray(b"geo") and state == QByteArray(b"state")
+
+
+def test_narration_defaults(settings: QSettings) -> None:
+    prefs = load_preferences(settings)
+    assert prefs.asr_model == "base"
+    assert prefs.compute_device is ComputeDevice.AUTO
+    assert prefs.narration_language is None
+
+
+@pytest.mark.parametrize(
+    ("model", "device", "language"),
+    [
+        ("tiny.en", ComputeDevice.CPU, "en"),
+        ("base", ComputeDevice.CUDA, "de"),
+        ("base", "auto", None),
+    ],
+)
+def test_narration_preferences_round_trip(
+    settings: QSettings, model: str, device: ComputeDevice, language: str | None
+) -> None:
+    prefs = Preferences(asr_model=model, compute_device=device, narration_language=language)
+    assert isinstance(prefs.compute_device, ComputeDevice)
+    save_preferences(settings, prefs)
+    reread = QSettings(settings.fileName(), QSettings.Format.IniFormat)
+    assert load_preferences(reread) == prefs
+
+
+def test_narration_garbage_falls_back(settings: QSettings) -> None:
+    settings.beginGroup("preferences")
+    settings.setValue("asr_model", "huge-v9")
+    settings.setValue("compute_device", "tpu")
+    settings.setValue("narration_language", "english")
+    settings.endGroup()
+    prefs = load_preferences(settings)
+    assert (prefs.asr_model, prefs.compute_device, prefs.narration_language) == (
+        "base",
+        ComputeDevice.AUTO,
+        None,
+    )
+
+
+def test_invalid_narration_preferences_are_refused() -> None:
+    with pytest.raises(ValueError):
+        Preferences(asr_model="huge-v9")
+    with pytest.raises(ValueError):
+        Preferences(narration_language="EN")
+    with pytest.raises(ValueError):
+        Preferences(compute_device="tpu")  # type: ignore[arg-type]

@@ -11,13 +11,14 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit, QListWidget,
 from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import Phrase, Project
+from narrlocal_gui.narration.asr_models import ASR_MODELS
 from narrlocal_gui.ui.actions import build_actions
 from narrlocal_gui.ui.dialogs import ShortcutsDialog, ask_save_project
 from narrlocal_gui.ui.navigation import next_phrase_start, phrase_at, previous_phrase_start
 from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
 from narrlocal_gui.ui.progress_widget import ProgressWidget, estimate_remaining, format_eta
 from narrlocal_gui.ui.recent_menu import RecentMenu
-from narrlocal_gui.ui.settings import Preferences
+from narrlocal_gui.ui.settings import ComputeDevice, Preferences
 from narrlocal_gui.ui.shortcut_guard import editor_wants_key
 
 
@@ -61,6 +62,35 @@ def test_preferences_dialog_edits_a_copy(qtbot: QtBot) -> None:
     assert not dialog.duration.isEnabled()
 
 
+def test_preferences_dialog_narration_settings(qtbot: QtBot) -> None:
+    prefs = Preferences(asr_model="tiny.en", compute_device=ComputeDevice.CPU)
+    dialog = PreferencesDialog(prefs)
+    qtbot.addWidget(dialog)
+    labels = [dialog.asr_model.itemText(i) for i in range(dialog.asr_model.count())]
+    assert labels == [spec.label for spec in ASR_MODELS.values()]
+    assert dialog.asr_model.currentData() == "tiny.en"
+    assert dialog.device.currentText() == "CPU"
+    assert dialog.preferences() == prefs
+    dialog.device.setCurrentIndex(dialog.device.findData("auto"))
+    assert dialog.device.currentText() == "Automatic (GPU when present)"
+    dialog.language.setCurrentIndex(1)
+    assert dialog.preferences().narration_language == "en"
+    assert not dialog.language_code.isEnabled()
+    dialog.language.setCurrentIndex(2)
+    assert dialog.language_code.isEnabled()
+    dialog.language_code.setText("d")  # half a code: OK waits
+    assert not dialog.ok_button.isEnabled()
+    dialog.language_code.setText("DE")
+    assert dialog.ok_button.isEnabled() and dialog.preferences().narration_language == "de"
+    dialog.language.setCurrentIndex(0)
+    edited = dialog.preferences()
+    assert edited.narration_language is None
+    assert edited.compute_device is ComputeDevice.AUTO and edited.asr_model == "tiny.en"
+    reopened = PreferencesDialog(Preferences(narration_language="fr"))
+    qtbot.addWidget(reopened)
+    assert reopened.language.currentIndex() == 2 and reopened.language_code.text() == "fr"
+
+
 def test_shortcuts_dialog_lists_every_key(qtbot: QtBot) -> None:
     stack = QUndoStack()
     button = QPushButton()
@@ -76,6 +106,21 @@ def test_shortcuts_dialog_lists_every_key(qtbot: QtBot) -> None:
     assert rows["Shuttle Reverse"] == "J"
     assert "Ctrl+Shift+Z" in rows["Redo"]
     assert actions.transport_shortcuts()["play"] == "Space"
+    assert rows["Transcribe Audio"] == "Ctrl+T"
+    assert rows["Import Transcript…"] == "Ctrl+I"
+
+
+def test_no_two_actions_share_a_shortcut(qtbot: QtBot) -> None:
+    button = QPushButton()
+    qtbot.addWidget(button)
+    stack = QUndoStack()  # kept: the undo and redo actions belong to it
+    actions = build_actions(button, stack)
+    seen: dict[str, str] = {}
+    for action in actions.all():
+        for key in action.shortcuts():
+            text = key.toString()
+            assert text not in seen, f"{text}: {action.text()} and {seen[text]}"
+            seen[text] = action.text()
 
 
 def test_save_dialog_adds_the_project_extension(

@@ -328,3 +328,177 @@ def test_selection_is_drawn(timeline: TimelineWidget) -> None:
 )
 def test_ruler_labels(seconds: float, step: float, hours: bool, text: str) -> None:
     assert format_ruler_time(seconds, step, hours) == text
+
+
+# -- dragging phrase edges ---------------------------------------------------------------
+_PIXEL_S = DURATION / (WIDTH - GUTTER)  # the time one pixel spans at fit
+
+
+def _on_frame_grid(t: float) -> bool:
+    return abs(t * FPS - round(t * FPS)) < 1e-6
+
+
+def _drag(timeline: TimelineWidget, qtbot: QtBot, x0: float, xs: list[float]) -> None:
+    y = _row_y(timeline, "phrases")
+    qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(x0), y))
+    for x in xs:
+        qtbot.mouseMove(timeline, QPoint(round(x), y))
+    qtbot.mouseRelease(timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(xs[-1]), y))
+
+
+def test_hovering_a_phrase_edge_shows_the_resize_cursor(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    y = _row_y(timeline, "phrases")
+    qtbot.mouseMove(timeline, QPoint(round(timeline.x_for_time(46.0)) + 2, y))  # just outside
+    assert timeline.cursor().shape() == Qt.CursorShape.SizeHorCursor
+    qtbot.mouseMove(timeline, QPoint(round(timeline.x_for_time(43.0)), y))  # the middle
+    assert timeline.cursor().shape() != Qt.CursorShape.SizeHorCursor
+    qtbot.mouseMove(timeline, QPoint(round(timeline.x_for_time(40.0)) - 3, y))
+    assert timeline.cursor().shape() == Qt.CursorShape.SizeHorCursor
+    qtbot.mouseMove(timeline, QPoint(round(timeline.x_for_time(40.0)), _row_y(timeline, "wave")))
+    assert timeline.cursor().shape() != Qt.CursorShape.SizeHorCursor
+
+
+def test_dragging_the_end_edge_retimes_on_release_snapped_to_frames(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    timeline.zoom_by(4.0, timeline.x_for_time(46.0))  # finer than a pixel per frame is not
+    retimed: list[tuple[str, float, float]] = []
+    timeline.phrase_retimed.connect(lambda *args: retimed.append(args))
+    x_end = timeline.x_for_time(46.0)
+    target = 47.3
+    with (
+        qtbot.assertNotEmitted(timeline.phrase_clicked),
+        qtbot.assertNotEmitted(timeline.seek_requested),
+        qtbot.assertNotEmitted(timeline.scrub_started),
+    ):
+        y = _row_y(timeline, "phrases")
+        qtbot.mousePress(timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(x_end) - 1, y))
+        qtbot.mouseMove(timeline, QPoint(round(timeline.x_for_time(target)) - 1, y))
+        preview = timeline.edge_drag_preview()
+        assert preview is not None
+        assert preview[0] == "p2" and preview[1] == 40.0
+        assert preview[2] == pytest.approx(target, abs=1.5 / FPS)
+        assert retimed == []  # nothing is reported before the release
+        timeline.grab()  # the live preview paints
+        qtbot.mouseRelease(
+            timeline,
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(round(timeline.x_for_time(target)) - 1, y),
+        )
+    assert len(retimed) == 1
+    phrase_id, start, end = retimed[0]
+    assert (phrase_id, start) == ("p2", 40.0)
+    assert end == pytest.approx(target, abs=1.5 / FPS)
+    assert _on_frame_grid(end)
+    assert timeline.edge_drag_preview() is None
+
+
+def test_dragging_the_start_edge_moves_only_the_start(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    with qtbot.waitSignal(timeline.phrase_retimed, timeout=1000) as blocker:
+        _drag(timeline, qtbot, timeline.x_for_time(10.0) + 2, [timeline.x_for_time(7.0) + 2])
+    phrase_id, start, end = blocker.args
+    assert (phrase_id, end) == ("p1", 14.0)
+    assert start == pytest.approx(7.0, abs=_PIXEL_S + 1.0 / FPS)
+    assert _on_frame_grid(start)
+
+
+def test_an_edge_cannot_cross_the_other(timeline: TimelineWidget, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(timeline.phrase_retimed, timeout=1000) as blocker:
+        _drag(timeline, qtbot, timeline.x_for_time(40.0) + 2, [timeline.x_for_time(60.0)])
+    assert blocker.args[0] == "p2"
+    assert blocker.args[1] == pytest.approx(46.0 - 1.0 / FPS)
+    assert blocker.args[2] == 46.0
+    with qtbot.waitSignal(timeline.phrase_retimed, timeout=1000) as blocker:
+        _drag(timeline, qtbot, timeline.x_for_time(14.0) - 2, [GUTTER + 1.0])
+    assert blocker.args[1:] == [10.0, pytest.approx(10.0 + 1.0 / FPS)]
+
+
+def test_without_a_frame_rate_the_shortest_phrase_is_50_ms(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    timeline.set_frame_rate(None)
+    with qtbot.waitSignal(timeline.phrase_retimed, timeout=1000) as blocker:
+        _drag(timeline, qtbot, timeline.x_for_time(14.0) - 2, [GUTTER + 1.0])
+    assert blocker.args[2] == pytest.approx(10.05)
+
+
+def test_the_end_stays_inside_the_clip(timeline: TimelineWidget, qtbot: QtBot) -> None:
+    timeline.set_project(Project(phrases=(Phrase("last", "and we are done", 95.0, 99.0),)))
+    with qtbot.waitSignal(timeline.phrase_retimed, timeout=1000) as blocker:
+        _drag(timeline, qtbot, timeline.x_for_time(99.0) - 2, [WIDTH + 300.0])
+    assert blocker.args == ["last", 95.0, DURATION]
+
+
+def test_escape_cancels_an_edge_drag(timeline: TimelineWidget, qtbot: QtBot) -> None:
+    y = _row_y(timeline, "phrases")
+    with qtbot.assertNotEmitted(timeline.phrase_retimed):
+        qtbot.mousePress(
+            timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(timeline.x_for_time(46.0)), y)
+        )
+        qtbot.mouseMove(timeline, QPoint(round(timeline.x_for_time(55.0)), y))
+        assert timeline.edge_drag_preview() is not None
+        qtbot.keyClick(timeline, Qt.Key.Key_Escape)
+        assert timeline.edge_drag_preview() is None
+        qtbot.mouseMove(timeline, QPoint(round(timeline.x_for_time(60.0)), y))
+        qtbot.mouseRelease(
+            timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(timeline.x_for_time(60.0)), y)
+        )
+
+
+def test_a_drag_back_to_where_it_started_reports_nothing(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    x = timeline.x_for_time(46.0) - 1
+    with qtbot.assertNotEmitted(timeline.phrase_retimed):
+        _drag(timeline, qtbot, x, [timeline.x_for_time(50.0), x])
+
+
+def test_a_tiny_phrase_is_grabbed_by_its_edges_from_outside(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    # p3 is 0.1 s, drawn 4 px wide: inside it a press clicks, just outside it grabs an edge.
+    with qtbot.waitSignal(timeline.phrase_retimed, timeout=1000) as blocker:
+        x = timeline.x_for_time(70.0) - 3
+        _drag(timeline, qtbot, x, [x - timeline.x_for_time(1.0) + GUTTER])
+    assert blocker.args[0] == "p3"
+    assert blocker.args[1] == pytest.approx(69.0, abs=0.2)
+    assert blocker.args[2] == pytest.approx(70.1)
+
+
+def test_between_touching_phrases_the_block_under_the_pointer_wins(qtbot: QtBot) -> None:
+    widget = TimelineWidget()
+    qtbot.addWidget(widget)
+    widget.resize(WIDTH, HEIGHT)
+    widget.show()
+    widget.set_frame_rate(FPS)
+    widget.set_duration(DURATION)
+    widget.set_project(
+        Project(phrases=(Phrase("a", "first", 10.0, 20.0), Phrase("b", "second", 20.0, 30.0)))
+    )
+    boundary = widget.x_for_time(20.0)
+    rows = widget._rows()
+    y = rows.phrases.center().y()
+    left_hit = widget._edge_hit(QPointF(boundary - 2, y), rows)
+    right_hit = widget._edge_hit(QPointF(boundary + 2, y), rows)
+    assert left_hit is not None and (left_hit[0].id, left_hit[1]) == ("a", False)
+    assert right_hit is not None and (right_hit[0].id, right_hit[1]) == ("b", True)
+
+
+def test_a_drag_survives_unrelated_project_updates(timeline: TimelineWidget, qtbot: QtBot) -> None:
+    y = _row_y(timeline, "phrases")
+    qtbot.mousePress(
+        timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(timeline.x_for_time(46.0)) - 1, y)
+    )
+    qtbot.mouseMove(timeline, QPoint(round(timeline.x_for_time(50.0)), y))
+    timeline.set_project(_project())  # e.g. a localizer result arrived
+    assert timeline.edge_drag_preview() is not None
+    timeline.set_project(Project(phrases=_project().phrases[:1]))  # p2 was undone away
+    assert timeline.edge_drag_preview() is None
+    with qtbot.assertNotEmitted(timeline.phrase_retimed):
+        qtbot.mouseRelease(
+            timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(timeline.x_for_time(50.0)), y)
+        )

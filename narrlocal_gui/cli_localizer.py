@@ -1,0 +1,218 @@
+"""``narrlocal eval pointing``: the pointing accuracy of a localization method on an
+annotated set, always beside the centre-prior and optical-flow baselines.
+
+Only argparse-level code runs at import (``narrlocal --help`` must stay light); numpy,
+OpenCV, PyAV and torch are imported by the handler. Errors a user can cause are
+:class:`~narrlocal_gui.errors.UserFacingError` (the CLI prints one line and exits 2).
+
+The last line printed is exactly ``pointing_accuracy=A center_prior=C items=N`` for the
+chosen method (A and C with three decimals), for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from narrlocal_gui.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from narrlocal_gui.localizer.evaluation import PointingReport
+    from narrlocal_gui.localizer.methods import LocalizationMethod
+
+__all__ = ["EVAL_DESCRIPTION", "EVAL_SUMMARY", "configure_eval", "format_report", "run_eval"]
+
+EVAL_SUMMARY = "measure localization accuracy on an annotated set (pointing game)"
+EVAL_DESCRIPTION = (
+    "Evaluate localization methods. 'pointing' runs a method on every item of an annotated "
+    "set (see ../shared/eval/README.md) and reports the fraction of items whose predicted "
+    "pixel falls inside a ground-truth box, per method and per kind, always beside the "
+    "centre-prior and optical-flow baselines."
+)
+
+BASELINES = ("centre", "flow")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, not {text!r}")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a frame rate: {text!r}") from None
+    if not math.isfinite(value) or not 0 < value <= 30:
+        raise argparse.ArgumentTypeError(f"must be a rate in (0, 30] frames/s, not {text!r}")
+    return value
+
+
+def configure_eval(parser: argparse.ArgumentParser) -> None:
+    tasks = parser.add_subparsers(dest="eval_task", metavar="TASK", title="tasks")
+    tasks.required = True
+    pointing = tasks.add_parser(
+        "pointing",
+        help="pointing accuracy on an annotated set",
+        description="For each item, the method sees the frames around the phrase (as in the "
+        "application) and points at one pixel of the annotated frame; a hit is a pixel "
+        "inside any box. Prints a table per method and per kind, then one line "
+        "'pointing_accuracy=A center_prior=C items=N' for the chosen method.",
+    )
+    pointing.add_argument("dataset", type=Path, metavar="DATASET.json", help="the annotated set")
+    pointing.add_argument(
+        "--media-root",
+        type=Path,
+        metavar="DIR",
+        help="folder the items' media paths are relative to (default: ../media beside the set)",
+    )
+    pointing.add_argument(
+        "--method",
+        metavar="NAME",
+        help="centre, flow, bridge or comma (default: bridge where installed, else flow)",
+    )
+    pointing.add_argument(
+        "--checkpoint", type=Path, metavar="CKPT", help="trained CoMMA weights (for comma)"
+    )
+    pointing.add_argument(
+        "--window",
+        type=_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds of video before and after each phrase (default 5)",
+    )
+    pointing.add_argument(
+        "--fps",
+        type=_rate,
+        default=2.0,
+        help="frames per second sampled in the window (default 2)",
+    )
+    pointing.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default cpu)")
+    pointing.add_argument(
+        "--json", type=Path, metavar="OUT", help="also write per-item results to OUT (JSON)"
+    )
+    pointing.add_argument(
+        "--all-methods",
+        action="store_true",
+        help="run every available method (comma only with --checkpoint)",
+    )
+
+
+def _method_names(chosen: str, all_methods: bool, checkpoint: Path | None) -> list[str]:
+    from narrlocal_gui.localizer.methods import METHODS, is_available
+
+    names = [chosen]
+    extra = list(METHODS) if all_methods else list(BASELINES)
+    for name in extra:
+        if name in names or not is_available(name):
+            continue
+        if METHODS[name].needs_checkpoint and checkpoint is None:
+            print(f"note: {name} skipped (it needs --checkpoint)", file=sys.stderr)
+            continue
+        names.append(name)
+    return names
+
+
+def format_report(report: PointingReport) -> list[str]:
+    """The table: one row per method and kind (``all`` first)."""
+    header = ("method", "kind", "items", "hits", "accuracy", "s/item")
+    rows: list[tuple[str, ...]] = []
+    for method in report.methods:
+        for summary in (s for s in report.summaries() if s.method == method):
+            first = summary.kind == "all"
+            rows.append(
+                (
+                    method if first else "",
+                    summary.kind,
+                    str(summary.items),
+                    str(summary.hits),
+                    f"{summary.accuracy:.3f}",
+                    f"{report.mean_seconds(method):.2f}" if first else "",
+                )
+            )
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    left = {0, 1}
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    n = len(report.dataset.items)
+    title = (
+        f"Pointing accuracy on '{report.dataset.name}': {n} item(s), frames "
+        f"{report.window:g} s around each phrase at {report.fps:g} frames/s"
+    )
+    return [title, line(header), *(line(r) for r in rows)]
+
+
+def _progress() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def report(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\rEvaluating... {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    if args.eval_task != "pointing":  # argparse allows only the tasks above
+        raise UserFacingError(f"Unknown evaluation task {args.eval_task!r}.")
+    import json
+
+    from narrlocal_gui.core.project_io import atomic_write_bytes
+    from narrlocal_gui.localizer.evaluation import (
+        evaluate_pointing,
+        load_pointing_dataset,
+        report_json,
+    )
+    from narrlocal_gui.localizer.methods import create_method, default_method
+
+    out: Path | None = args.json
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        raise UserFacingError(f"Cannot write '{out}': choose a file in an existing folder.")
+    if args.media_root is not None and not args.media_root.is_dir():
+        raise UserFacingError(f"The media root '{args.media_root}' is not a folder.")
+    dataset = load_pointing_dataset(args.dataset, args.media_root)
+    chosen: str = args.method or default_method()
+    names = _method_names(chosen, args.all_methods, args.checkpoint)
+    methods: dict[str, LocalizationMethod] = {}
+    for name in names:
+        checkpoint = args.checkpoint if name == "comma" else None
+        methods[name] = create_method(name, checkpoint=checkpoint, device=args.device)
+
+    progress = _progress()
+    report = evaluate_pointing(
+        dataset,
+        methods,
+        window=args.window,
+        fps=args.fps,
+        progress=progress,
+    )
+    if out is not None:
+        text = json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n"
+        try:
+            atomic_write_bytes(out, text.encode("utf-8"))
+        except OSError as exc:
+            raise UserFacingError(f"Cannot write '{out}': {exc.strerror or exc}.") from exc
+    for row in format_report(report):
+        print(row)
+    main = report.summary(chosen)
+    centre = report.summary("centre")
+    print(
+        f"pointing_accuracy={main.accuracy:.3f} center_prior={centre.accuracy:.3f} "
+        f"items={main.items}"
+    )
+    return 0

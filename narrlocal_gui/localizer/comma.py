@@ -1,0 +1,651 @@
+"""CoMMA: Contrastive Multilayer Multimodal Attention (the paper's section 3, patent claims 1-5).
+
+Video grid features (T x C x h x w) and word features (N x 384) are projected to a common
+width D (a linear layer for video, an MLP for words), given learned type embeddings and
+position encodings (factorised time/row/column for video, word position for words), and
+stacked as one sequence ``[video tokens (t, y, x order), word tokens, (sentinel)]``. A stack
+of masked attention layers follows, by default cross-modal -> self -> cross-modal:
+
+* ``CA`` (mask M_CA): a video token attends only to word tokens, a word token only to video
+  tokens. Attention is bidirectional within one layer (claim 5).
+* ``SA`` (mask M_SA): each modality only to itself; the video part can be restricted to the
+  same frame (``spatial``), the same cell (``temporal``) or be ``spatiotemporal`` (default).
+* ``FULL``: everything to everything plus a sentinel token whose output scores the pair;
+  only for the paper's "full attention + sentinel" ablation (claims 3/14/18 exclude it from
+  the real model).
+
+Equation (1) writes the mask as a Hadamard product before the softmax; taken literally a
+zeroed score still gets weight exp(0), so masked pairs would leak. The masks are applied as
+the paper's figure 2(a) describes them instead: a masked (query, key) pair takes no part at
+all (its score is -inf).
+
+The model outputs the mean-pooled clip and sentence representations C^ and S^ (per layer as
+well, for auxiliary losses), their similarity (the pair's score for the InfoNCE loss of
+equation (5)), the word value features of equation (6), and on request every layer's
+attention weights for rollout (see :mod:`narrlocal_gui.localizer.inference`).
+
+torch is imported when a model is first built, never when this module is imported.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from narrlocal_gui.errors import UserFacingError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor, nn
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "CROSS_KINDS",
+    "LAYER_KINDS",
+    "SELF_ATTENTION_KINDS",
+    "CheckpointError",
+    "CommaConfig",
+    "CommaModel",
+    "CommaOutput",
+    "attention_mask",
+    "load_checkpoint",
+    "parse_layers",
+    "save_checkpoint",
+]
+
+LAYER_KINDS = ("CA", "SA", "FULL")
+#: Layers whose word-to-video attention rollout starts from (the last one of them).
+CROSS_KINDS = ("CA", "FULL")
+SELF_ATTENTION_KINDS = ("spatiotemporal", "spatial", "temporal")
+SIMILARITIES = ("dot", "cosine")
+
+CHECKPOINT_FORMAT = "narrlocal-comma"
+CHECKPOINT_VERSION = 1
+
+# Type embedding rows.
+_VIDEO, _WORD, _SENTINEL = 0, 1, 2
+
+
+class CheckpointError(UserFacingError):
+    """A CoMMA checkpoint that is missing, damaged or not a CoMMA checkpoint."""
+
+
+def parse_layers(text: str) -> tuple[str, ...]:
+    """``"CA,SA,CA"`` -> ``("CA", "SA", "CA")`` (case and spaces ignored)."""
+    kinds = tuple(part.strip().upper() for part in text.split(",") if part.strip())
+    bad = [k for k in kinds if k not in LAYER_KINDS]
+    if bad or not kinds:
+        raise ValueError(
+            f"layer pattern {text!r} must be a comma-separated list of {', '.join(LAYER_KINDS)}"
+        )
+    return kinds
+
+
+@dataclass(frozen=True, slots=True)
+class CommaConfig:
+    """Everything that shapes a CoMMA model; stored in checkpoints.
+
+    ``layers`` is the attention pattern (see the module doc); ``self_attention`` selects the
+    video part of the SA mask; ``similarity`` is ``dot`` (equation (5) as written) or
+    ``cosine`` (normalised embeddings times a learned scale, initialised to 1/0.07);
+    ``max_frames``/``max_grid``/``max_words`` bound the learned position tables.
+    """
+
+    video_dim: int = 1280
+    word_dim: int = 384
+    width: int = 256
+    heads: int = 4
+    layers: tuple[str, ...] = ("CA", "SA", "CA")
+    self_attention: str = "spatiotemporal"
+    dropout: float = 0.1
+    ff_mult: int = 4
+    max_frames: int = 64
+    max_grid: int = 32
+    max_words: int = 64
+    similarity: str = "dot"
+
+    def __post_init__(self) -> None:
+        for name in ("video_dim", "word_dim", "width", "heads", "ff_mult"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        for name in ("max_frames", "max_grid", "max_words"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        if self.width % self.heads:
+            raise ValueError(f"width {self.width} must be divisible by heads {self.heads}")
+        layers = tuple(self.layers)
+        if not layers or any(k not in LAYER_KINDS for k in layers):
+            raise ValueError(f"layers must be a non-empty sequence of {LAYER_KINDS}, not {layers}")
+        if not any(k in CROSS_KINDS for k in layers):
+            raise ValueError("layers need at least one CA (or FULL) layer to localize from")
+        object.__setattr__(self, "layers", layers)
+        if self.self_attention not in SELF_ATTENTION_KINDS:
+            raise ValueError(f"self_attention must be one of {SELF_ATTENTION_KINDS}")
+        if self.similarity not in SIMILARITIES:
+            raise ValueError(f"similarity must be one of {SIMILARITIES}")
+        if not (isinstance(self.dropout, float | int) and 0.0 <= self.dropout < 1.0):
+            raise ValueError(f"dropout must be in [0, 1), not {self.dropout!r}")
+
+    @property
+    def has_sentinel(self) -> bool:
+        """The full-attention ablation scores a pair from a sentinel token's output."""
+        return "FULL" in self.layers
+
+    @property
+    def last_cross_layer(self) -> int:
+        """Index of the last CA/FULL layer: where rollout starts."""
+        return max(i for i, k in enumerate(self.layers) if k in CROSS_KINDS)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["layers"] = list(self.layers)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CommaConfig:
+        """The inverse of :meth:`to_dict`; unknown keys or bad values raise ValueError."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown CoMMA config keys: {', '.join(unknown)}")
+        values = dict(data)
+        if "layers" in values:
+            layers = values["layers"]
+            if not isinstance(layers, list | tuple) or not all(isinstance(k, str) for k in layers):
+                raise ValueError("layers must be a list of layer kinds")
+            values["layers"] = tuple(layers)
+        return cls(**values)
+
+
+def attention_mask(
+    kind: str,
+    grid: tuple[int, int, int],
+    n_words: int,
+    *,
+    self_attention: str = "spatiotemporal",
+    sentinel: bool = False,
+) -> np.ndarray:
+    """The (L, L) boolean mask of one layer, True where query (row) may attend to key.
+
+    Tokens are ``[T*h*w video tokens in (t, y, x) order, n_words words, sentinel?]``.
+    Outside FULL layers the sentinel only sees itself, so it never carries information
+    between tokens.
+    """
+    frames, rows, cols = grid
+    n_video = frames * rows * cols
+    if n_video <= 0 or n_words <= 0:
+        raise ValueError("attention needs at least one video token and one word")
+    size = n_video + n_words + int(sentinel)
+    mask = np.zeros((size, size), dtype=bool)
+    video = slice(0, n_video)
+    words = slice(n_video, n_video + n_words)
+    if kind == "FULL":
+        mask[:] = True
+    elif kind == "CA":
+        mask[video, words] = True
+        mask[words, video] = True
+    elif kind == "SA":
+        mask[words, words] = True
+        if self_attention == "spatiotemporal":
+            mask[video, video] = True
+        elif self_attention == "spatial":
+            frame_of = np.repeat(np.arange(frames), rows * cols)
+            mask[video, video] = frame_of[:, None] == frame_of[None, :]
+        elif self_attention == "temporal":
+            cell_of = np.tile(np.arange(rows * cols), frames)
+            mask[video, video] = cell_of[:, None] == cell_of[None, :]
+        else:
+            raise ValueError(f"self_attention must be one of {SELF_ATTENTION_KINDS}")
+    else:
+        raise ValueError(f"layer kind must be one of {LAYER_KINDS}, not {kind!r}")
+    if sentinel and kind != "FULL":
+        mask[-1, -1] = True
+    return mask
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CommaOutput:
+    """One forward pass over B (clip, phrase) pairs. D is the model width.
+
+    ``video_tokens`` (B, T, h, w, D) and ``word_tokens`` (B, N, D): final representations
+    (C_CA2 and S_CA2). ``video_embedding``/``text_embedding`` (B, D): their means C^ and S^
+    (padding words excluded). ``layer_video_embeddings``/``layer_text_embeddings``
+    (B, n_layers, D): the same pooling after every layer. ``score`` (B,): the pair's
+    similarity for the contrastive loss. ``word_values`` (B, N, D): MLP(S_0), the targets of
+    the word-level loss (6). ``attentions``: per layer (B, heads, L, L) softmax weights (only
+    when asked). ``hidden``: (B, L, D) tokens entering the first layer and leaving each layer
+    (only when asked).
+    """
+
+    video_tokens: Tensor
+    word_tokens: Tensor
+    video_embedding: Tensor
+    text_embedding: Tensor
+    layer_video_embeddings: Tensor
+    layer_text_embeddings: Tensor
+    score: Tensor
+    word_values: Tensor
+    word_mask: Tensor
+    grid: tuple[int, int, int]
+    attentions: tuple[Tensor, ...] = ()
+    hidden: tuple[Tensor, ...] = ()
+
+    def __post_init__(self) -> None:
+        batch = int(self.score.shape[0])
+        if self.video_embedding.shape[0] != batch or self.text_embedding.shape[0] != batch:
+            raise ValueError("embeddings and scores disagree on the batch size")
+        if tuple(self.video_tokens.shape[1:4]) != self.grid:
+            raise ValueError("video tokens do not match the grid")
+
+    @property
+    def n_video(self) -> int:
+        frames, rows, cols = self.grid
+        return frames * rows * cols
+
+    @property
+    def n_words(self) -> int:
+        return int(self.word_tokens.shape[1])
+
+
+def _check_inputs(config: CommaConfig, video: Tensor, words: Tensor, word_mask: Tensor) -> None:
+    if video.ndim != 5 or video.shape[2] != config.video_dim:
+        raise ValueError(
+            f"video features must be (B, T, {config.video_dim}, h, w), got {tuple(video.shape)}"
+        )
+    if words.ndim != 3 or words.shape[2] != config.word_dim or words.shape[0] != video.shape[0]:
+        raise ValueError(
+            f"word features must be (B, N, {config.word_dim}) with the video's B, "
+            f"got {tuple(words.shape)}"
+        )
+    frames, rows, cols = int(video.shape[1]), int(video.shape[3]), int(video.shape[4])
+    if frames > config.max_frames or max(rows, cols) > config.max_grid:
+        raise ValueError(
+            f"{frames} frames of {rows}x{cols} cells exceed the model's position tables "
+            f"({config.max_frames} frames, {config.max_grid} cells a side)"
+        )
+    if words.shape[1] > config.max_words:
+        raise ValueError(f"{words.shape[1]} words exceed the model's {config.max_words}")
+    if tuple(word_mask.shape) != tuple(words.shape[:2]):
+        raise ValueError("word_mask must be (B, N)")
+    if not bool(word_mask.any(dim=1).all()):
+        raise ValueError("every phrase needs at least one word")
+
+
+@functools.cache
+def _module_class() -> type[nn.Module]:
+    """The torch module, defined on first use so that importing this file needs no torch."""
+    import torch
+    import torch.nn.functional as F  # noqa: N812 (the usual name)
+    from torch import nn
+
+    class MaskedAttention(nn.Module):
+        """Multi-head attention of equation (1) with a boolean mask per (query, key)."""
+
+        def __init__(self, width: int, heads: int, dropout: float) -> None:
+            super().__init__()
+            self.heads = heads
+            self.dropout = dropout
+            self.qkv = nn.Linear(width, 3 * width)
+            self.out = nn.Linear(width, width)
+
+        def forward(
+            self, x: Tensor, mask: Tensor, need_weights: bool
+        ) -> tuple[Tensor, Tensor | None]:
+            batch, length, width = x.shape
+            head_dim = width // self.heads
+            qkv = self.qkv(x).view(batch, length, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            p = self.dropout if self.training else 0.0
+            weights: Tensor | None = None
+            if need_weights:
+                scores = (q @ k.transpose(-2, -1)) / math.sqrt(head_dim)
+                scores = scores.masked_fill(~mask, float("-inf"))
+                weights = scores.softmax(dim=-1)
+                y = F.dropout(weights, p, self.training) @ v
+            else:
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+            y = y.transpose(1, 2).reshape(batch, length, width)
+            return self.out(y), weights
+
+    class Layer(nn.Module):
+        """Pre-norm transformer layer; every mixing between tokens happens in ``attn``."""
+
+        def __init__(self, width: int, heads: int, dropout: float, ff_mult: int) -> None:
+            super().__init__()
+            self.norm1 = nn.LayerNorm(width)
+            self.attn = MaskedAttention(width, heads, dropout)
+            self.norm2 = nn.LayerNorm(width)
+            self.ff = nn.Sequential(
+                nn.Linear(width, ff_mult * width),
+                nn.GELU(),
+                nn.Dropout(dropout),
+                nn.Linear(ff_mult * width, width),
+            )
+            self.drop = nn.Dropout(dropout)
+
+        def forward(
+            self, x: Tensor, mask: Tensor, need_weights: bool
+        ) -> tuple[Tensor, Tensor | None]:
+            attended, weights = self.attn(self.norm1(x), mask, need_weights)
+            x = x + self.drop(attended)
+            x = x + self.drop(self.ff(self.norm2(x)))
+            return x, weights
+
+    class CommaModule(nn.Module):
+        def __init__(self, config: CommaConfig) -> None:
+            super().__init__()
+            self.config = config
+            width = config.width
+            self.video_proj = nn.Linear(config.video_dim, width)
+            self.word_proj = nn.Sequential(
+                nn.Linear(config.word_dim, width), nn.GELU(), nn.Linear(width, width)
+            )
+            self.type_embed = nn.Embedding(3, width)
+            self.time_embed = nn.Embedding(config.max_frames, width)
+            self.row_embed = nn.Embedding(config.max_grid, width)
+            self.col_embed = nn.Embedding(config.max_grid, width)
+            self.word_pos = nn.Embedding(config.max_words, width)
+            for table in (self.type_embed, self.time_embed, self.row_embed, self.col_embed):
+                nn.init.normal_(table.weight, std=0.02)
+            nn.init.normal_(self.word_pos.weight, std=0.02)
+            self.input_drop = nn.Dropout(config.dropout)
+            self.layers = nn.ModuleList(
+                Layer(width, config.heads, config.dropout, config.ff_mult) for _ in config.layers
+            )
+            self.final_norm = nn.LayerNorm(width)
+            # S^val of equation (6): the word-level loss contrasts outputs with these.
+            self.word_value = nn.Sequential(
+                nn.Linear(config.word_dim, width), nn.GELU(), nn.Linear(width, width)
+            )
+            self.sentinel: nn.Parameter | None = None
+            self.sentinel_head: nn.Linear | None = None
+            if config.has_sentinel:
+                self.sentinel = nn.Parameter(torch.zeros(width))
+                self.sentinel_head = nn.Linear(width, 1)
+            self.logit_scale: nn.Parameter | None = None
+            if config.similarity == "cosine":
+                self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / 0.07)))
+            self._masks: dict[tuple[str, tuple[int, int, int], int, str], Tensor] = {}
+
+        def _mask(self, kind: str, grid: tuple[int, int, int], n_words: int) -> Tensor:
+            device = self.type_embed.weight.device
+            key = (kind, grid, n_words, str(device))
+            cached = self._masks.get(key)
+            if cached is None:
+                array = attention_mask(
+                    kind,
+                    grid,
+                    n_words,
+                    self_attention=self.config.self_attention,
+                    sentinel=self.config.has_sentinel,
+                )
+                cached = torch.from_numpy(array).to(device)
+                if len(self._masks) > 32:  # clips of many lengths: keep memory bounded
+                    self._masks.clear()
+                self._masks[key] = cached
+            return cached
+
+        def forward(
+            self,
+            video: Tensor,
+            words: Tensor,
+            word_mask: Tensor,
+            need_weights: bool,
+            need_hidden: bool,
+        ) -> dict[str, Any]:
+            cfg = self.config
+            batch, frames, _, rows, cols = video.shape
+            n_words = int(words.shape[1])
+            grid = (int(frames), int(rows), int(cols))
+            n_video = frames * rows * cols
+            device = video.device
+
+            v = self.video_proj(video.permute(0, 1, 3, 4, 2))
+            v = (
+                v
+                + self.time_embed.weight[:frames][None, :, None, None]
+                + self.row_embed.weight[:rows][None, None, :, None]
+                + self.col_embed.weight[:cols][None, None, None, :]
+                + self.type_embed.weight[_VIDEO]
+            ).reshape(batch, n_video, -1)
+            s = (
+                self.word_proj(words)
+                + self.word_pos.weight[:n_words]
+                + self.type_embed.weight[_WORD]
+            )
+            parts = [v, s]
+            key_ok = [
+                torch.ones(batch, n_video, dtype=torch.bool, device=device),
+                word_mask,
+            ]
+            if self.sentinel is not None:
+                sentinel = self.sentinel + self.type_embed.weight[_SENTINEL]
+                parts.append(sentinel.expand(batch, 1, -1))
+                key_ok.append(torch.ones(batch, 1, dtype=torch.bool, device=device))
+            x = self.input_drop(torch.cat(parts, dim=1))
+            keys = torch.cat(key_ok, dim=1)[:, None, None, :]
+
+            word_weight = word_mask.to(x.dtype)[..., None]
+            n_valid = word_weight.sum(dim=1)
+
+            def pooled(tokens: Tensor) -> tuple[Tensor, Tensor]:
+                normed = self.final_norm(tokens)
+                video_mean = normed[:, :n_video].mean(dim=1)
+                word_mean = (normed[:, n_video : n_video + n_words] * word_weight).sum(1) / n_valid
+                return video_mean, word_mean
+
+            attentions: list[Tensor] = []
+            hidden: list[Tensor] = [x] if need_hidden else []
+            layer_video: list[Tensor] = []
+            layer_text: list[Tensor] = []
+            for kind, layer in zip(cfg.layers, self.layers, strict=True):
+                mask = self._mask(kind, grid, n_words)[None, None] & keys
+                x, weights = layer(x, mask, need_weights)
+                if weights is not None:
+                    attentions.append(weights)
+                if need_hidden:
+                    hidden.append(x)
+                pooled_video, pooled_text = pooled(x)
+                layer_video.append(pooled_video)
+                layer_text.append(pooled_text)
+
+            tokens = self.final_norm(x)
+            video_embedding, text_embedding = layer_video[-1], layer_text[-1]
+            if self.sentinel_head is not None:
+                score = self.sentinel_head(tokens[:, -1]).squeeze(-1)
+            elif self.logit_scale is not None:
+                score = self.logit_scale.exp() * F.cosine_similarity(
+                    video_embedding, text_embedding, dim=-1
+                )
+            else:
+                score = (video_embedding * text_embedding).sum(dim=-1)
+            return {
+                "video_tokens": tokens[:, :n_video].reshape(batch, frames, rows, cols, -1),
+                "word_tokens": tokens[:, n_video : n_video + n_words],
+                "video_embedding": video_embedding,
+                "text_embedding": text_embedding,
+                "layer_video_embeddings": torch.stack(layer_video, dim=1),
+                "layer_text_embeddings": torch.stack(layer_text, dim=1),
+                "score": score,
+                "word_values": self.word_value(words),
+                "grid": grid,
+                "attentions": tuple(attentions),
+                "hidden": tuple(hidden),
+            }
+
+    return CommaModule
+
+
+class CommaModel:
+    """A CoMMA network: a typed front for the torch module in :attr:`module`.
+
+    Pass :attr:`module` (an ``nn.Module``) to optimisers; ``seed`` makes initialisation
+    reproducible without touching torch's global random state.
+    """
+
+    def __init__(
+        self, config: CommaConfig | None = None, *, seed: int | None = 0, device: str = "cpu"
+    ) -> None:
+        import torch
+
+        self.config = config if config is not None else CommaConfig()
+        module_class = _module_class()
+        if seed is None:
+            module = module_class(self.config)
+        else:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                module = module_class(self.config)
+        self.module: nn.Module = module.to(device)
+
+    # -- torch housekeeping -----------------------------------------------------------
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.module.parameters()).device
+
+    def to(self, device: str | torch.device) -> CommaModel:
+        self.module.to(device)
+        return self
+
+    def train(self, mode: bool = True) -> CommaModel:
+        self.module.train(mode)
+        return self
+
+    def eval(self) -> CommaModel:
+        self.module.eval()
+        return self
+
+    def parameters(self) -> Iterator[nn.Parameter]:
+        return self.module.parameters()
+
+    def state_dict(self) -> dict[str, Tensor]:
+        return dict(self.module.state_dict())
+
+    def load_state_dict(self, state: Mapping[str, Tensor]) -> None:
+        self.module.load_state_dict(state, strict=True)
+
+    # -- the model --------------------------------------------------------------------
+
+    def forward(
+        self,
+        video: Tensor,
+        words: Tensor,
+        word_mask: Tensor | None = None,
+        *,
+        return_attention: bool = False,
+        return_hidden: bool = False,
+    ) -> CommaOutput:
+        """Run B pairs: ``video`` (B, T, C, h, w) grid features, ``words`` (B, N, 384) word
+        features, ``word_mask`` (B, N) True for real words (None: all real)."""
+        import torch
+
+        if word_mask is None:
+            word_mask = torch.ones(words.shape[:2], dtype=torch.bool, device=words.device)
+        else:
+            word_mask = word_mask.to(device=words.device, dtype=torch.bool)
+        _check_inputs(self.config, video, words, word_mask)
+        out = self.module(video, words, word_mask, return_attention, return_hidden)
+        return CommaOutput(word_mask=word_mask, **out)
+
+    __call__ = forward
+
+    def pair_scores(
+        self,
+        video: Tensor,
+        words: Tensor,
+        word_mask: Tensor | None = None,
+        *,
+        chunk: int = 64,
+    ) -> Tensor:
+        """(B, B) scores of every clip i with every phrase j (diagonal: the true pairs).
+
+        Attention is recomputed for each pair, as the paper does for negatives; ``chunk``
+        pairs run at a time.
+        """
+        import torch
+
+        batch = int(video.shape[0])
+        if word_mask is None:
+            word_mask = torch.ones(words.shape[:2], dtype=torch.bool, device=words.device)
+        clip_index = torch.arange(batch, device=video.device).repeat_interleave(batch)
+        phrase_index = torch.arange(batch, device=video.device).repeat(batch)
+        scores: list[Tensor] = []
+        for start in range(0, batch * batch, max(1, chunk)):
+            ci = clip_index[start : start + chunk]
+            pi = phrase_index[start : start + chunk]
+            scores.append(self.forward(video[ci], words[pi], word_mask[pi]).score)
+        return torch.cat(scores).view(batch, batch)
+
+
+# -- checkpoints --------------------------------------------------------------------------
+
+
+def save_checkpoint(
+    model: CommaModel, path: str | os.PathLike[str], *, meta: Mapping[str, Any] | None = None
+) -> Path:
+    """Write the config, the weights (on the CPU) and ``meta`` (plain values) atomically."""
+    import torch
+
+    target = Path(path)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "config": model.config.to_dict(),
+        "state_dict": state,
+        "meta": dict(meta or {}),
+    }
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(payload, fh)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def load_checkpoint(path: str | os.PathLike[str], *, device: str = "cpu") -> CommaModel:
+    """Read a checkpoint written by :func:`save_checkpoint` (weights only: no code runs).
+
+    Returns the model in eval mode. Anything wrong raises :class:`CheckpointError`.
+    """
+    import torch
+
+    source = Path(path)
+    if not source.is_file():
+        raise CheckpointError(f"The checkpoint '{source}' does not exist.")
+    try:
+        payload = torch.load(source, map_location=device, weights_only=True)
+    except Exception as exc:  # torch.load fails in many ways on bad bytes (struct.error, ...)
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise CheckpointError(
+            f"'{source}' is not a readable CoMMA checkpoint ({reason})."
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"'{source}' is not a NarrLocal CoMMA checkpoint.")
+    if payload.get("version") != CHECKPOINT_VERSION:
+        raise CheckpointError(
+            f"'{source}' is a version {payload.get('version')!r} CoMMA checkpoint; this NarrLocal "
+            f"reads version {CHECKPOINT_VERSION}."
+        )
+    try:
+        config = CommaConfig.from_dict(payload["config"])
+        model = CommaModel(config, seed=0, device="cpu")
+        model.load_state_dict(payload["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise CheckpointError(f"'{source}' holds a damaged CoMMA model ({reason}).") from None
+    return model.to(device).eval()

@@ -1,0 +1,289 @@
+"""EfficientNet-Lite0 (ImageNet) as the spatial feature encoder: one 1280-channel grid per frame.
+
+The network is fully convolutional up to its head, so a frame is resized with its aspect
+ratio kept (short side ``short_side``, long side rounded to a multiple of the 32 px stride)
+instead of being squashed or cropped to a square: every grid cell then covers a square
+patch of the picture and the whole frame is seen. 224 px gives a 7 x 12 grid for 16:9 video,
+448 px a 14 x 24 grid.
+
+The head is conv_head -> BN -> ReLU6 (what :meth:`VideoEncoder.encode` returns), then
+average pooling and the 1000-way ImageNet classifier ``fc``. Because ``fc`` is linear, applying
+it to each cell instead of to the pooled vector gives per-cell class logits whose mean over
+the cells is exactly the model's own image-level output (:meth:`classify_cells`): the
+class-activation map of the classifier, used by the training-free bridge localizer.
+
+torch is imported only when an encoder is loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+
+from narrlocal_gui.localizer.weights import (
+    EFFICIENTNET_LITE0,
+    WeightsError,
+    efficientnet_lite0_path,
+)
+from narrlocal_gui.media.media_info import CancelCallback, Cancelled
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = [
+    "ENCODER_NAME",
+    "FEATURE_CHANNELS",
+    "GRID_STRIDE",
+    "NUM_CLASSES",
+    "VideoEncoder",
+    "input_size",
+    "set_torch_threads",
+]
+
+ENCODER_NAME = "efficientnet-lite0"
+FEATURE_CHANNELS = 1280
+GRID_STRIDE = 32
+NUM_CLASSES = 1000
+
+# EfficientNet-Lite was trained with inception-style scaling to [-1, 1] (mean 127, std 128 on
+# 0-255 pixels; tensorflow/tpu efficientnet/lite), not the torchvision ImageNet mean/std the
+# package's README example copies from the EfficientNet-B* port. The weights are a direct
+# conversion of the TF checkpoint, so the TF preprocessing is the one they expect.
+_PIXEL_MEAN = 127.0
+_PIXEL_STD = 128.0
+
+# Input pixels per batch on a CPU: two 448 x 800 frames, eight 224 x 384 ones.
+_CPU_BATCH_PIXELS = 720_000
+
+_loaded: dict[str, VideoEncoder] = {}
+_load_lock = threading.Lock()
+
+
+def set_torch_threads() -> int:
+    """Use as many intra-op threads as CPUs this process may run on (torch's default counts
+    the machine's cores, which oversubscribes a container or a pinned process). Returns it."""
+    import torch
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count() or 1
+    threads = max(1, min(torch.get_num_threads(), usable))
+    if threads != torch.get_num_threads():
+        torch.set_num_threads(threads)
+    return threads
+
+
+def input_size(height: int, width: int, short_side: int) -> tuple[int, int]:
+    """(height, width) in pixels the encoder sees for a ``height`` x ``width`` frame: the short
+    side becomes ``short_side``, the long side keeps the aspect ratio, rounded to a multiple
+    of 32 (so every stride-2 layer halves exactly and the grid tiles the picture)."""
+    if height <= 0 or width <= 0:
+        raise ValueError(f"frame size must be positive, not {width}x{height}")
+    if short_side <= 0 or short_side % GRID_STRIDE:
+        raise ValueError(
+            f"short_side must be a positive multiple of {GRID_STRIDE}, not {short_side}"
+        )
+    scale = short_side / min(height, width)
+
+    def side(n: int) -> int:
+        return max(GRID_STRIDE, round(n * scale / GRID_STRIDE) * GRID_STRIDE)
+
+    return (short_side, side(width)) if height <= width else (side(height), short_side)
+
+
+class VideoEncoder:
+    """The loaded EfficientNet-Lite0; get one with :meth:`load` (loaded once per device)."""
+
+    name = ENCODER_NAME
+    # Identifies the weights in cache keys: a different checkpoint gives different features.
+    version = f"{ENCODER_NAME}-{EFFICIENTNET_LITE0.sha256[:12]}"
+
+    def __init__(self, model: Any, device: str) -> None:
+        import torch
+
+        self._model = model
+        self._device = torch.device(device)
+        self._dtype = torch.float16 if self._device.type == "cuda" else torch.float32
+        fc = model._fc
+        # fc kept in float32 on the device: per-cell logits are small matmuls, and float16
+        # would round away the differences between the 1000 classes' logits.
+        self._fc_weight = fc.weight.detach().to(self._device, torch.float32)
+        self._fc_bias = fc.bias.detach().to(self._device, torch.float32)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, device: str = "cpu") -> VideoEncoder:
+        """The encoder on ``device`` ("cpu", "cuda", "cuda:1"), built and verified once."""
+        with _load_lock:
+            found = _loaded.get(device)
+            if found is None:
+                found = cls._build(device)
+                _loaded[device] = found
+            return found
+
+    @classmethod
+    def _build(cls, device: str) -> VideoEncoder:
+        import torch
+        from efficientnet_lite_pytorch import EfficientNet
+
+        set_torch_threads()
+        path = efficientnet_lite0_path()
+        # image_size=None makes every convolution pad dynamically ('SAME' for any input size);
+        # the package's default pads statically for 224 x 224 only.
+        model = EfficientNet.from_name(ENCODER_NAME, num_classes=NUM_CLASSES, image_size=None)
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            model.load_state_dict(state, strict=True)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise WeightsError(
+                f"The weight file {path} cannot be loaded into EfficientNet-Lite0 ({exc}); "
+                f"{EFFICIENTNET_LITE0.reinstall_advice}"
+            ) from exc
+        model.eval()
+        _fold_batch_norms(model)
+        dev = torch.device(device)
+        model.to(dev, torch.float16 if dev.type == "cuda" else torch.float32)
+        return cls(model, device)
+
+    @property
+    def device(self) -> str:
+        return str(self._device)
+
+    @property
+    def fc(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ImageNet classifier: weight (1000, 1280) and bias (1000,), float32 copies."""
+        return (
+            self._fc_weight.detach().cpu().numpy().copy(),
+            self._fc_bias.detach().cpu().numpy().copy(),
+        )
+
+    def encode(
+        self,
+        frames: np.ndarray,
+        *,
+        short_side: int = 224,
+        batch_size: int = 8,
+        cancel: CancelCallback | None = None,
+    ) -> np.ndarray:
+        """Feature grids (T, 1280, h, w) float32 for RGB uint8 frames (T, H, W, 3).
+
+        Raises :class:`~narrlocal_gui.media.media_info.Cancelled` when ``cancel()`` turns true
+        (polled before every batch).
+        """
+        _check_frames(frames)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, not {batch_size}")
+        import torch
+
+        n, height, width = frames.shape[:3]
+        in_h, in_w = input_size(height, width, short_side)
+        if self._device.type == "cpu":
+            # Big CPU batches are slower per frame, not faster (activations fall out of cache):
+            # measured 448 px frames at ~55 ms in pairs against ~105 ms in fours.
+            batch_size = max(1, min(batch_size, _CPU_BATCH_PIXELS // (in_h * in_w)))
+        out = np.empty(
+            (n, FEATURE_CHANNELS, in_h // GRID_STRIDE, in_w // GRID_STRIDE), dtype=np.float32
+        )
+        with self._lock, torch.inference_mode():
+            for start in range(0, n, batch_size):
+                if cancel is not None and cancel():
+                    raise Cancelled("cancelled by the caller")
+                batch = self._prepare(frames[start : start + batch_size], in_h, in_w)
+                grid = self._model.extract_features(batch)
+                out[start : start + len(grid)] = grid.float().cpu().numpy()
+        return out
+
+    def classify_cells(
+        self, features: np.ndarray, *, probabilities: bool = True, temperature: float = 1.0
+    ) -> np.ndarray:
+        """Per-cell ImageNet scores (T, 1000, h, w) float32 for grids (T, 1280, h, w).
+
+        ``probabilities``: softmax over the 1000 classes of ``logits / temperature`` in every
+        cell; else the raw logits (whose mean over the cells is the model's image logits).
+        """
+        if features.ndim != 4 or features.shape[1] != FEATURE_CHANNELS:
+            raise ValueError(
+                f"features must be (T, {FEATURE_CHANNELS}, h, w), got {features.shape}"
+            )
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, not {temperature}")
+        import torch
+
+        n, c, h, w = features.shape
+        with torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32)).to(self._device)
+            cells = x.permute(0, 2, 3, 1).reshape(-1, c)
+            logits = torch.addmm(self._fc_bias, cells, self._fc_weight.t())
+            if probabilities:
+                logits = torch.softmax(logits / temperature, dim=1)
+            scores = logits.reshape(n, h, w, NUM_CLASSES).permute(0, 3, 1, 2)
+            out: np.ndarray = scores.cpu().numpy().astype(np.float32, copy=False)
+            return out
+
+    def classify(self, frames: np.ndarray, *, short_side: int = 224) -> np.ndarray:
+        """Image-level ImageNet logits (T, 1000): the model's own pooled classifier output."""
+        grids = self.encode(frames, short_side=short_side)
+        pooled = grids.mean(axis=(2, 3))
+        weight, bias = self.fc
+        return np.asarray(pooled @ weight.T + bias, dtype=np.float32)
+
+    def time_per_frame(
+        self, frames: np.ndarray, *, short_side: int = 224, batch_size: int = 8, repeats: int = 1
+    ) -> float:
+        """Seconds per frame to encode ``frames`` (after one untimed warm-up batch)."""
+        self.encode(frames[:batch_size], short_side=short_side, batch_size=batch_size)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            self.encode(frames, short_side=short_side, batch_size=batch_size)
+        return (time.perf_counter() - start) / (repeats * len(frames))
+
+    def _prepare(self, frames: np.ndarray, in_h: int, in_w: int) -> torch.Tensor:
+        import torch
+
+        h, w = frames.shape[1:3]
+        # INTER_AREA when shrinking averages the pixels away instead of aliasing them.
+        interp = cv2.INTER_AREA if in_h * in_w < h * w else cv2.INTER_LINEAR
+        resized = np.stack(
+            [
+                cv2.resize(np.ascontiguousarray(f), (in_w, in_h), interpolation=interp)
+                for f in frames
+            ]
+        )
+        x = torch.from_numpy(resized).to(self._device)
+        x = x.permute(0, 3, 1, 2).to(self._dtype)
+        return (x - _PIXEL_MEAN) / _PIXEL_STD
+
+
+def _fold_batch_norms(model: Any) -> None:
+    """Fold every inference-mode BatchNorm into the convolution before it (same outputs, one
+    pass over the activations fewer: BN was ~15 % of the CPU time)."""
+    from torch import nn
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    def fold(owner: Any, conv_name: str, bn_name: str) -> None:
+        conv = getattr(owner, conv_name, None)
+        bn = getattr(owner, bn_name, None)
+        if conv is None or not isinstance(bn, nn.BatchNorm2d):
+            return
+        setattr(owner, conv_name, fuse_conv_bn_eval(conv, bn))
+        setattr(owner, bn_name, nn.Identity())
+
+    fold(model, "_conv_stem", "_bn0")
+    fold(model, "_conv_head", "_bn1")
+    for block in model._blocks:
+        fold(block, "_expand_conv", "_bn0")
+        fold(block, "_depthwise_conv", "_bn1")
+        fold(block, "_project_conv", "_bn2")
+
+
+def _check_frames(frames: np.ndarray) -> None:
+    if not isinstance(frames, np.ndarray) or frames.dtype != np.uint8:
+        raise ValueError("frames must be a uint8 numpy array")
+    if frames.ndim != 4 or frames.shape[3] != 3 or 0 in frames.shape:
+        raise ValueError(f"frames must be (T>0, H, W, 3), got {frames.shape}")

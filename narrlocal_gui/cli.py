@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from narrlocal_gui import __version__, cli_localizer, cli_narration
+from narrlocal_gui import __version__, cli_localize, cli_localizer, cli_narration
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -515,6 +515,13 @@ COMMANDS: list[Command] = [
         cli_narration.ALIGN_DESCRIPTION,
         cli_narration.configure_align,
         cli_narration.run_align,
+    ),
+    Command(
+        "localize",
+        cli_localize.LOCALIZE_SUMMARY,
+        cli_localize.LOCALIZE_DESCRIPTION,
+        cli_localize.configure_localize,
+        cli_localize.run_localize,
     ),
     Command(
         "eval",

@@ -47,6 +47,9 @@ class Actions:
     import_transcript: QAction
     extract_phrases: QAction
     cancel_narration: QAction
+    localize_all: QAction
+    localize_selected: QAction
+    cancel_localization: QAction
     shortcuts_help: QAction
     about: QAction
 
@@ -166,6 +169,25 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
         cancel_narration=_action(
             parent, "&Cancel Narration Job", None, "Stop transcribing, aligning or extracting"
         ),
+        localize_all=_action(
+            parent,
+            "&Localize All Phrases",
+            "Ctrl+L",
+            "Find when and where in the picture each phrase happens (device and window in "
+            "Preferences)",
+        ),
+        localize_selected=_action(
+            parent,
+            "Localize &Selected Phrase",
+            "Ctrl+Shift+L",
+            "Localize the phrase selected in the transcript again, after editing it",
+        ),
+        cancel_localization=_action(
+            parent,
+            "Ca&ncel Localization",
+            None,
+            "Stop localizing; the phrases already localized are kept",
+        ),
         shortcuts_help=_action(
             parent, "&Keyboard Shortcuts", StandardKey.HelpContents, "List the keyboard shortcuts"
         ),
@@ -179,7 +201,7 @@ def build_menus(
     recent_menu: QMenu,
     view_actions: Sequence[QAction] = (),
 ) -> None:
-    """File, Edit, View, Playback, Narration and Help menus in the window's menu bar.
+    """File, Edit, View, Playback, Narration, Localize and Help menus in the window's menu bar.
 
     ``view_actions`` (the docks' show/hide toggles) fill the View menu.
 
@@ -232,6 +254,12 @@ def build_menus(
     narration.addAction(actions.extract_phrases)
     narration.addSeparator()
     narration.addAction(actions.cancel_narration)
+
+    localize = bar.addMenu("&Localize")
+    localize.addAction(actions.localize_all)
+    localize.addAction(actions.localize_selected)
+    localize.addSeparator()
+    localize.addAction(actions.cancel_localization)
 
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(actions.shortcuts_help)

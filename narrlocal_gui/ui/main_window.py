@@ -9,6 +9,7 @@ What does what:
 * :class:`FileCommands` — the File menu; :class:`IndicatorEdits` — the indicator panel's
   undoable edits; :class:`PhraseNavigator` — going to phrases;
 * :class:`NarrationCommands` — the Narration menu and its worker thread;
+  :class:`LocalizeCommands` — the Localize menu and the localizer's worker thread;
   :class:`NarrationEdits` — the transcript panel's and the timeline's undoable edits;
 * the widgets (video, transport, timeline, indicator and transcript panels) only show and
   request.
@@ -37,6 +38,7 @@ from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.file_commands import FileCommands
 from narrlocal_gui.ui.indicator_edits import IndicatorEdits
 from narrlocal_gui.ui.indicator_panel import IndicatorPanel
+from narrlocal_gui.ui.localize_commands import LocalizeCommands
 from narrlocal_gui.ui.narration_commands import NarrationCommands
 from narrlocal_gui.ui.narration_edits import NarrationEdits
 from narrlocal_gui.ui.open_coordinator import OpenCoordinator, OpenedDocument
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self.files = FileCommands(self, self.document, self.opener, self.preferences)
         self.narration = NarrationCommands(self, self.document, self.preferences)
         self.narration_edits = NarrationEdits(self.document, self)
+        self.localize = LocalizeCommands(self, self.document, self.preferences)
 
         # -- the widgets -------------------------------------------------------------------
         # The picture is the central widget; the transport bar and the timeline share the
@@ -129,11 +132,13 @@ class MainWindow(QMainWindow):
         self.progress = ProgressWidget()
         # A second display: narration jobs and opening files may run at the same time.
         self.narration_progress = ProgressWidget()
+        self.localize_progress = ProgressWidget()
         self.clock_label = QLabel()
         self.clock_label.setObjectName("clockSourceLabel")
         self.clock_label.setToolTip("What keeps the picture in time")
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.narration_progress)
+        self.statusBar().addPermanentWidget(self.localize_progress)
         self.statusBar().addPermanentWidget(self.clock_label)
 
         self.recent_menu = RecentMenu(self)
@@ -158,6 +163,7 @@ class MainWindow(QMainWindow):
         self._wire_engines()
         self._wire_widgets()
         self._wire_narration()
+        self._wire_localize()
         self._wire_actions()
         self._apply_preferences(prefs)
         self.window_actions.mute.setChecked(prefs.muted)
@@ -265,6 +271,12 @@ class MainWindow(QMainWindow):
         self.timeline.phrase_retimed.connect(e.retime_phrase)
         e.rejected.connect(self._show_status)
         n.busy_changed.connect(self._show_transcript)
+
+    def _wire_localize(self) -> None:
+        loc, panel = self.localize, self.transcript_panel
+        loc.attach(self.window_actions, panel, self.localize_progress, self.statusBar())
+        # The run was for the project that was open; a newly opened one makes it moot.
+        self.files.opened.connect(loc.cancel)
 
     def _wire_actions(self) -> None:
         a, c, f = self.window_actions, self.controller, self.files
@@ -384,6 +396,7 @@ class MainWindow(QMainWindow):
         self.controller.close()
         self.opener.shutdown()
         self.narration.shutdown()
+        self.localize.shutdown()
         save_window_state(
             self.preferences.settings, self.saveGeometry(), self.saveState(WINDOW_STATE_VERSION)
         )

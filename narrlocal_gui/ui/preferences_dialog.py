@@ -28,7 +28,9 @@ from narrlocal_gui.narration.asr_models import ASR_MODELS
 from narrlocal_gui.ui.settings import (
     AUTOSAVE_RANGE,
     CACHE_MB_RANGE,
+    LOCALIZER_WINDOW_RANGE,
     ComputeDevice,
+    LocalizerDevice,
     Preferences,
     is_language_code,
 )
@@ -118,6 +120,28 @@ class PreferencesDialog(QDialog):
         language_row.addWidget(self.language, 1)
         language_row.addWidget(self.language_code)
 
+        self.localizer_device = QComboBox(self)
+        self.localizer_device.setObjectName("localizerDevice")
+        for localizer_device in LocalizerDevice:
+            self.localizer_device.addItem(localizer_device.label, localizer_device.value)
+        self.localizer_device.setCurrentIndex(
+            max(0, self.localizer_device.findData(prefs.localizer_device.value))
+        )
+        self.localizer_device.setToolTip(
+            "Where Localize runs: a GPU is many times faster; Automatic falls back to the CPU"
+        )
+
+        self.localizer_window = QDoubleSpinBox(self)
+        self.localizer_window.setObjectName("localizerWindow")
+        self.localizer_window.setRange(*LOCALIZER_WINDOW_RANGE)
+        self.localizer_window.setDecimals(1)
+        self.localizer_window.setSingleStep(0.5)
+        self.localizer_window.setSuffix(" s")
+        self.localizer_window.setValue(prefs.localizer_window)
+        self.localizer_window.setToolTip(
+            "How far before and after each phrase the localizer looks for what it describes"
+        )
+
         form = QFormLayout()
         form.addRow("Indicator duration in new projects:", duration_row)
         form.addRow("Frame cache:", self.cache)
@@ -125,6 +149,8 @@ class PreferencesDialog(QDialog):
         form.addRow("Speech recognition model:", self.asr_model)
         form.addRow("Compute device:", self.device)
         form.addRow("Narration language:", language_row)
+        form.addRow("Localizer device:", self.localizer_device)
+        form.addRow("Search window around each phrase (s):", self.localizer_window)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -150,6 +176,8 @@ class PreferencesDialog(QDialog):
             asr_model=str(self.asr_model.currentData()),
             compute_device=ComputeDevice(self.device.currentData()),
             narration_language=self.narration_language(),
+            localizer_device=LocalizerDevice(self.localizer_device.currentData()),
+            localizer_window=float(self.localizer_window.value()),
         )
 
     def narration_language(self) -> str | None:

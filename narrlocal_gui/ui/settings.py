@@ -20,6 +20,9 @@ from narrlocal_gui.narration.asr_models import ASR_MODELS, DEFAULT_ASR_MODEL
 MAX_RECENT = 10
 CACHE_MB_RANGE = (64, 512)
 AUTOSAVE_RANGE = (1.0, 600.0)
+#: Seconds of video searched before and after each phrase (the patent's window W).
+LOCALIZER_WINDOW_RANGE = (0.5, 30.0)
+DEFAULT_LOCALIZER_WINDOW = 5.0
 
 _GROUP = "preferences"
 _WINDOW_GEOMETRY = "window/geometry"
@@ -51,6 +54,25 @@ _DEVICE_LABELS = {
 }
 
 
+class LocalizerDevice(StrEnum):
+    """Where the localizer runs; the values are what the localizer pipeline is asked for."""
+
+    AUTO = "auto"
+    CPU = "cpu"
+    GPU = "gpu"
+
+    @property
+    def label(self) -> str:
+        return _LOCALIZER_DEVICE_LABELS[self]
+
+
+_LOCALIZER_DEVICE_LABELS = {
+    LocalizerDevice.AUTO: "Automatic (CUDA > MPS > CPU)",
+    LocalizerDevice.CPU: "CPU",
+    LocalizerDevice.GPU: "GPU",
+}
+
+
 def is_language_code(text: str) -> bool:
     return _LANGUAGE_CODE.fullmatch(text) is not None
 
@@ -71,6 +93,9 @@ class Preferences:
     compute_device: ComputeDevice = ComputeDevice.AUTO
     #: Two-letter code of the narration's language; None = detected from the audio.
     narration_language: str | None = None
+    localizer_device: LocalizerDevice = LocalizerDevice.AUTO
+    #: Seconds searched before and after each phrase when localizing it.
+    localizer_window: float = DEFAULT_LOCALIZER_WINDOW
 
     def __post_init__(self) -> None:
         lo, hi = CACHE_MB_RANGE
@@ -93,6 +118,11 @@ class Preferences:
             object.__setattr__(self, "compute_device", ComputeDevice(self.compute_device))
         if self.narration_language is not None and not is_language_code(self.narration_language):
             raise ValueError(f"language must be a two-letter code, got {self.narration_language!r}")
+        if not isinstance(self.localizer_device, LocalizerDevice):
+            object.__setattr__(self, "localizer_device", LocalizerDevice(self.localizer_device))
+        w_lo, w_hi = LOCALIZER_WINDOW_RANGE
+        if not (math.isfinite(self.localizer_window) and w_lo <= self.localizer_window <= w_hi):
+            raise ValueError(f"search window must be {w_lo}..{w_hi} s, got {self.localizer_window}")
 
 
 def with_recent(prefs: Preferences, path: Path | str) -> Preferences:
@@ -189,6 +219,17 @@ def load_preferences(settings: QSettings) -> Preferences:
                 )
             ),
             narration_language=_language(settings.value("narration_language")),
+            localizer_device=LocalizerDevice(
+                _choice(
+                    settings.value("localizer_device"),
+                    tuple(LocalizerDevice),
+                    d.localizer_device.value,
+                )
+            ),
+            localizer_window=_clamp(
+                _float(settings.value("localizer_window"), d.localizer_window),
+                *LOCALIZER_WINDOW_RANGE,
+            ),
         )
     finally:
         settings.endGroup()
@@ -209,6 +250,8 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
         settings.setValue("asr_model", prefs.asr_model)
         settings.setValue("compute_device", prefs.compute_device.value)
         settings.setValue("narration_language", prefs.narration_language or "")
+        settings.setValue("localizer_device", prefs.localizer_device.value)
+        settings.setValue("localizer_window", prefs.localizer_window)
     finally:
         settings.endGroup()
     settings.sync()

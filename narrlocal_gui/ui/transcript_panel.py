@@ -99,6 +99,7 @@ class TranscriptPanel(QWidget):
     extract_requested = Signal()
     transcribe_requested = Signal()
     import_requested = Signal()
+    localize_requested = Signal(str)  # phrase id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -234,6 +235,11 @@ class TranscriptPanel(QWidget):
             "Extract Again",
             "Split the transcript into phrases again (localizations of unchanged phrases are kept)",
             self.extract_requested,
+        )
+        self.localize_action = action(
+            "Localize This Phrase",
+            "Find again when and where in the picture this phrase happens (Ctrl+Shift+L)",
+            self._localize,
         )
         self.edit_segment_action = action(
             "Edit Text", "Edit the text of this part of the transcript (F2)", self._edit_segment
@@ -400,6 +406,9 @@ class TranscriptPanel(QWidget):
         self.split_action.setEnabled(can_split)
         self.merge_action.setEnabled(phrase is not None and self._next_phrase(phrase) is not None)
         self.delete_action.setEnabled(phrase is not None)
+        self.localize_action.setEnabled(
+            phrase is not None and project is not None and project.video is not None
+        )
 
     def _current_phrase(self) -> Phrase | None:
         index = self._phrases.selectionModel().currentIndex()
@@ -451,6 +460,12 @@ class TranscriptPanel(QWidget):
         if phrase is not None:
             self.delete_requested.emit(phrase.id)
 
+    def _localize(self) -> None:
+        self._commit_phrase_editor()
+        phrase = self._current_phrase()
+        if phrase is not None:
+            self.localize_requested.emit(phrase.id)
+
     def _commit_phrase_editor(self) -> None:
         editor = self._phrase_delegate.editor()
         if editor is not None:
@@ -499,6 +514,7 @@ class TranscriptPanel(QWidget):
         for act in (self.split_action, self.merge_action, self.delete_action):
             menu.addAction(act)
         menu.addSeparator()
+        menu.addAction(self.localize_action)
         menu.addAction(self.extract_action)
         menu.exec(self._phrases.viewport().mapToGlobal(pos))
 

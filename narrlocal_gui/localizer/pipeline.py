@@ -1,0 +1,568 @@
+"""Localizing the phrases of a video: the one path shared by the GUI worker and the CLI.
+
+For each phrase the frames in ``[start - window, end + window]`` are sampled (at
+``fps``, no larger than ``max_side``), the method localizes the phrase in them, the points
+and boxes are mapped back to the video's pixels, and the result becomes plain project data
+(:class:`PhraseResult`: track points, heat maps, a score) ready for
+:func:`narrlocal_gui.core.localization_edits.apply_localization`.
+
+:class:`PhraseLocalizer` is long-lived: it loads the method once (lazily, on the thread
+that first calls :meth:`PhraseLocalizer.load` or :meth:`PhraseLocalizer.localize`; use it
+from that one thread), keeps the videos it reads open, and hands the method the video's
+:class:`~narrlocal_gui.localizer.feature_cache.MediaFingerprint` so the encoder grids are
+cached on disk: a second run on the same video only reads them back.
+
+Devices: ``auto`` prefers CUDA, then Apple MPS, then the CPU (:func:`resolve_device`); on
+CUDA the encoders run in float16 (the method's choice, given the device). When CUDA runs
+out of memory inside a phrase, that phrase is retried on the CPU and the localizer stays
+on the CPU for the rest (:attr:`PhraseLocalizer.device_notice` says so).
+
+Cancelling: ``cancel()`` is checked between phrases and by the method inside a phrase.
+:func:`localize_phrases` never raises :class:`~narrlocal_gui.media.media_info.Cancelled`:
+it returns the phrases finished so far (a phrase interrupted half-way is dropped), so a
+caller knows it was cancelled when fewer results than phrases come back and its own
+``cancel()`` is true. :meth:`PhraseLocalizer.localize` does raise ``Cancelled``.
+
+torch is imported only when a device other than the CPU is considered or a method that
+needs it is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import math
+import sys
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from narrlocal_gui.core.model import Box, HeatSample, Phrase, TrackPoint
+from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.localizer.methods import (
+    METHODS,
+    LocalizationMethod,
+    create_method,
+    default_method,
+    is_available,
+)
+from narrlocal_gui.localizer.types import Localization
+from narrlocal_gui.media.media_info import CancelCallback, Cancelled
+
+if TYPE_CHECKING:
+    from narrlocal_gui.localizer.feature_cache import FeatureCache, MediaFingerprint
+    from narrlocal_gui.media.source import FrameSource
+
+__all__ = [
+    "DEVICES",
+    "LocalizeSettings",
+    "MethodFactory",
+    "PhraseLocalizer",
+    "PhraseResult",
+    "covered_seconds",
+    "localization_to_result",
+    "localize_phrases",
+    "resolve_device",
+]
+
+#: Device preferences a user can give.
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+#: Methods that never use torch: they run on the CPU whatever the preference.
+_CPU_METHODS = frozenset({"centre", "flow"})
+
+#: Videos kept open by one localizer (the GUI works on one at a time).
+_OPEN_SOURCES = 2
+
+#: A frame shown at a window edge starts a little before the sample time.
+_EDGE_TOLERANCE = 0.5
+
+#: ``(method name, torch device) -> method``; see :class:`PhraseLocalizer`.
+MethodFactory = Callable[[str, str], LocalizationMethod]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizeSettings:
+    """How phrases are localized. ``method`` "" means :func:`default_method`; ``window``:
+    seconds of video before and after each phrase; ``fps``: frames sampled per second;
+    ``device``: one of :data:`DEVICES`; ``max_side``: frames larger than this (longer side,
+    pixels) are shrunk before the method sees them; ``checkpoint``: trained weights (for
+    ``comma``); ``heatmaps_per_second``: at most this many heat maps kept per second."""
+
+    method: str = ""
+    window: float = 5.0
+    fps: float = 2.0
+    device: str = "auto"
+    max_side: int = 640
+    checkpoint: str | None = None
+    heatmaps_per_second: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.method and self.method not in METHODS:
+            raise ValueError(
+                f"unknown localization method {self.method!r}; use one of {', '.join(METHODS)}"
+            )
+        if not (math.isfinite(self.window) and self.window >= 0):
+            raise ValueError(f"window must be a finite number of seconds >= 0, not {self.window}")
+        if not (math.isfinite(self.fps) and 0 < self.fps <= 30):
+            raise ValueError(f"fps must be in (0, 30] frames/s, not {self.fps}")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {DEVICES}, not {self.device!r}")
+        if isinstance(self.max_side, bool) or not isinstance(self.max_side, int):
+            raise ValueError(f"max_side must be an int, not {self.max_side!r}")
+        if self.max_side < 16:
+            raise ValueError(f"max_side must be at least 16 pixels, not {self.max_side}")
+        if self.checkpoint is not None and not self.checkpoint:
+            raise ValueError("checkpoint must be None or a path")
+        if not (math.isfinite(self.heatmaps_per_second) and self.heatmaps_per_second > 0):
+            raise ValueError(
+                f"heatmaps_per_second must be a number > 0, not {self.heatmaps_per_second}"
+            )
+
+    @property
+    def method_name(self) -> str:
+        """The method actually used (``method``, or the default one)."""
+        return self.method or default_method()
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseResult:
+    """One phrase localized: its box track (``human=False``), heat maps, score (mean over
+    the frames while it is spoken; None when there is none) and the seconds it took."""
+
+    phrase_id: str
+    track: tuple[TrackPoint, ...]
+    heatmaps: tuple[HeatSample, ...]
+    score: float | None
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if not self.phrase_id:
+            raise ValueError("phrase_id must not be empty")
+        if self.score is not None and not math.isfinite(self.score):
+            raise ValueError(f"score must be finite, not {self.score}")
+        if not (math.isfinite(self.seconds) and self.seconds >= 0):
+            raise ValueError(f"seconds must be a finite number >= 0, not {self.seconds}")
+        object.__setattr__(self, "track", tuple(self.track))
+        object.__setattr__(self, "heatmaps", tuple(self.heatmaps))
+
+
+# -- devices ---------------------------------------------------------------------------------
+
+
+def resolve_device(preference: str) -> tuple[str, str]:
+    """(torch device, notice for people) for a preference of :data:`DEVICES`.
+
+    ``auto`` takes CUDA, then MPS, then the CPU. Asking for ``cuda`` or ``mps`` where
+    there is none raises :class:`UserFacingError`. torch is imported only here, and not for
+    ``cpu``.
+    """
+    if preference not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}, not {preference!r}")
+    if preference == "cpu":
+        return "cpu", "CPU"
+    torch: Any
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None and preference in ("auto", "cuda") and torch.cuda.is_available():
+        return "cuda", f"GPU (CUDA): {torch.cuda.get_device_name(0)}"
+    mps = getattr(getattr(torch, "backends", None), "mps", None)
+    if preference in ("auto", "mps") and mps is not None and mps.is_available():
+        return "mps", "GPU (Apple MPS)"
+    if preference == "auto":
+        return "cpu", "CPU"
+    kind = "CUDA GPU" if preference == "cuda" else "Apple GPU (MPS)"
+    raise UserFacingError(
+        f"No {kind} is available for localization; choose the CPU (--device cpu) or let "
+        "NarrLocal choose (--device auto)."
+    )
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    """torch.cuda.OutOfMemoryError, or anything that says it is one (older torch raises a
+    RuntimeError "CUDA out of memory")."""
+    torch = sys.modules.get("torch")
+    oom = getattr(getattr(torch, "cuda", None), "OutOfMemoryError", None)
+    if isinstance(oom, type) and isinstance(exc, oom):
+        return True
+    return type(exc).__name__ == "OutOfMemoryError" or "out of memory" in str(exc).lower()
+
+
+def _free_cuda_memory() -> None:
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    with contextlib.suppress(Exception):  # only an attempt to give memory back
+        torch.cuda.empty_cache()
+
+
+# -- turning a method's output into project data ---------------------------------------------
+
+
+def localization_to_result(
+    loc: Localization,
+    phrase: Phrase,
+    seconds: float,
+    *,
+    window: float = 5.0,
+    heatmaps_per_second: float = 2.0,
+    frame_size: tuple[int, int] | None = None,
+) -> PhraseResult:
+    """The :class:`PhraseResult` of ``loc`` (points and boxes in the video's pixels).
+
+    Every frame of ``loc`` within ``[phrase.start - window, phrase.end + window]`` (with
+    half a second to spare at the edges, where the frame shown started a little earlier)
+    gives a track point; boxes are cut to ``frame_size`` = (width, height) when given, and a
+    box with nothing left is skipped. Heat maps are thinned to at most
+    ``heatmaps_per_second`` (float32 grids). The score is the mean of the per-frame scores
+    while the phrase is spoken (the frame nearest its middle when none falls inside).
+    """
+    if not (math.isfinite(heatmaps_per_second) and heatmaps_per_second > 0):
+        raise ValueError("heatmaps_per_second must be > 0")
+    times = np.asarray(loc.times, dtype=np.float64)
+    if times.size == 0:
+        return PhraseResult(phrase.id, (), (), None, max(0.0, seconds))
+    lo = phrase.start - window - _EDGE_TOLERANCE
+    hi = phrase.end + window + _EDGE_TOLERANCE
+    inside = np.flatnonzero((times >= lo) & (times <= hi))
+    middle = (phrase.start + phrase.end) / 2.0
+    if inside.size == 0:
+        inside = np.array([loc.index_at(middle)])
+
+    track: list[TrackPoint] = []
+    for i in inside:
+        box = _box(loc.boxes[i], frame_size)
+        if box is not None:
+            track.append(TrackPoint(max(0.0, float(times[i])), box, human=False))
+
+    heat: list[HeatSample] = []
+    spacing = 1.0 / heatmaps_per_second - 1e-6
+    last = -math.inf
+    for i in inside:
+        t = float(times[i])
+        if t - last >= spacing:
+            grid = np.asarray(loc.heatmaps[i], dtype=np.float32)
+            heat.append(HeatSample(max(0.0, t), grid))
+            last = t
+
+    spoken = np.flatnonzero((times >= phrase.start - 1e-6) & (times <= phrase.end + 1e-6))
+    if spoken.size == 0:
+        spoken = np.array([loc.index_at(middle)])
+    score = float(np.mean(np.asarray(loc.scores, dtype=np.float64)[spoken]))
+    return PhraseResult(
+        phrase.id,
+        tuple(track),
+        tuple(heat),
+        score if math.isfinite(score) else None,
+        max(0.0, seconds),
+    )
+
+
+def _box(values: np.ndarray, frame_size: tuple[int, int] | None) -> Box | None:
+    x1, y1, x2, y2 = (float(v) for v in values)
+    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)) or x2 <= x1 or y2 <= y1:
+        return None
+    box = Box(x1, y1, x2, y2)
+    return box.clipped(*frame_size) if frame_size is not None else box
+
+
+def covered_seconds(
+    phrases: Sequence[Phrase], window: float, duration: float | None = None
+) -> float:
+    """Seconds of video inside at least one phrase's window (the union), clipped to
+    ``[0, duration]``: how much video a localization run looks at."""
+    spans = sorted(
+        (
+            max(0.0, p.start - window),
+            p.end + window if duration is None else min(duration, p.end + window),
+        )
+        for p in phrases
+    )
+    total = 0.0
+    cur_lo, cur_hi = -1.0, -1.0
+    for lo, hi in spans:
+        if hi <= lo:
+            continue
+        if lo > cur_hi:
+            total += max(0.0, cur_hi - cur_lo)
+            cur_lo, cur_hi = lo, hi
+        else:
+            cur_hi = max(cur_hi, hi)
+    total += max(0.0, cur_hi - cur_lo)
+    return total
+
+
+# -- the long-lived localizer ----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _OpenVideo:
+    source: FrameSource
+    fingerprint: MediaFingerprint | None
+    size: tuple[int, int]
+
+
+class PhraseLocalizer:
+    """Localizes phrases of videos one at a time with one loaded method (see the module).
+
+    ``method_factory`` (for tests and special set-ups) builds the method from its name and
+    torch device; by default the bridge is loaded with ``feature_cache`` (the user's cache
+    when None) and the other methods with :func:`create_method`. Not thread-safe.
+    """
+
+    def __init__(
+        self,
+        settings: LocalizeSettings,
+        *,
+        feature_cache: FeatureCache | None = None,
+        method_factory: MethodFactory | None = None,
+    ) -> None:
+        self.settings = settings
+        self._feature_cache = feature_cache
+        self._factory = method_factory
+        self._method: LocalizationMethod | None = None
+        self._kwargs: frozenset[str] = frozenset()
+        self._device: str | None = None
+        self._notice = ""
+        self._videos: OrderedDict[str, _OpenVideo] = OrderedDict()
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def method_name(self) -> str:
+        return self.settings.method_name
+
+    @property
+    def device(self) -> str:
+        """The torch device in use ("cuda", "mps" or "cpu"), resolved on first use."""
+        self._resolve()
+        assert self._device is not None
+        return self._device
+
+    @property
+    def device_notice(self) -> str:
+        """Where the localizer runs, for people: "GPU (CUDA): NVIDIA H100", "CPU", or why it
+        moved to the CPU."""
+        self._resolve()
+        return self._notice
+
+    @property
+    def feature_cache(self) -> FeatureCache:
+        if self._feature_cache is None:
+            from narrlocal_gui.localizer.feature_cache import FeatureCache
+
+            self._feature_cache = FeatureCache()
+        return self._feature_cache
+
+    def _resolve(self) -> None:
+        if self._device is not None:
+            return
+        if self.method_name in _CPU_METHODS:
+            self._device, self._notice = "cpu", "CPU"
+        else:
+            self._device, self._notice = resolve_device(self.settings.device)
+
+    def load(self) -> None:
+        """Load the method now (it is loaded on first use otherwise). Raises
+        :class:`UserFacingError` for a method that cannot be created here."""
+        self._resolve()
+        if self._method is not None:
+            return
+        assert self._device is not None
+        method = self._create(self.method_name, self._device)
+        try:
+            params = inspect.signature(method.localize).parameters
+        except (TypeError, ValueError):
+            params = {}  # type: ignore[assignment]
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        self._kwargs = frozenset(
+            name for name in ("media", "cancel") if takes_any or name in params
+        )
+        self._method = method
+
+    def _create(self, name: str, device: str) -> LocalizationMethod:
+        if self._factory is not None:
+            return self._factory(name, device)
+        if name == "bridge" and is_available("bridge"):
+            from narrlocal_gui.localizer.bridge import BridgeLocalizer
+
+            return BridgeLocalizer.load(device, feature_cache=self.feature_cache)
+        return create_method(name, checkpoint=self.settings.checkpoint, device=device)
+
+    def _video(self, video_path: str | Path) -> _OpenVideo:
+        from narrlocal_gui.localizer.feature_cache import MediaFingerprint
+        from narrlocal_gui.media.source import open_media
+
+        key = str(Path(video_path).expanduser().absolute())
+        found = self._videos.get(key)
+        if found is not None:
+            self._videos.move_to_end(key)
+            return found
+        source = open_media(key)
+        try:
+            fingerprint: MediaFingerprint | None = MediaFingerprint.of(key)
+        except OSError:
+            fingerprint = None  # no disk cache for this one, but it can still be localized
+        info = source.info
+        opened = _OpenVideo(source, fingerprint, (info.width, info.height))
+        self._videos[key] = opened
+        while len(self._videos) > _OPEN_SOURCES:
+            _, old = self._videos.popitem(last=False)
+            old.source.close()
+        return opened
+
+    # -- work --------------------------------------------------------------------------------
+
+    def localize(
+        self, video_path: str | Path, phrase: Phrase, *, cancel: CancelCallback | None = None
+    ) -> PhraseResult:
+        """Localize one phrase of the video. Raises :class:`Cancelled` when ``cancel()``
+        turns true, :class:`UserFacingError` for a video that cannot be read."""
+        from narrlocal_gui.localizer.clip_sampling import sample_clip, scale_localization
+
+        started = time.perf_counter()
+        self.load()
+        video = self._video(video_path)
+        s = self.settings
+        clip = sample_clip(
+            video.source,
+            phrase.start,
+            phrase.end,
+            window=s.window,
+            fps=s.fps,
+            max_side=s.max_side,
+        )
+        if cancel is not None and cancel():
+            raise Cancelled()
+        try:
+            loc = self._run(clip, phrase.text, video, cancel)
+        except Cancelled:
+            raise
+        except Exception as exc:
+            if self._device != "cuda" or not _is_out_of_memory(exc):
+                raise
+            self._fall_back_to_cpu()
+            loc = self._run(clip, phrase.text, video, cancel)
+        loc = scale_localization(loc, clip.size, video.size)
+        return localization_to_result(
+            loc,
+            phrase,
+            time.perf_counter() - started,
+            window=s.window,
+            heatmaps_per_second=s.heatmaps_per_second,
+            frame_size=video.size,
+        )
+
+    def _run(
+        self, clip: Any, text: str, video: _OpenVideo, cancel: CancelCallback | None
+    ) -> Localization:
+        method = self._method
+        assert method is not None
+        kwargs: dict[str, Any] = {}
+        if "media" in self._kwargs and video.fingerprint is not None:
+            kwargs["media"] = video.fingerprint
+        if "cancel" in self._kwargs and cancel is not None:
+            kwargs["cancel"] = cancel
+        result = method.localize(clip, text, **kwargs) if kwargs else method.localize(clip, text)
+        if not isinstance(result, Localization):
+            raise TypeError(f"{self.method_name} returned {type(result).__name__}")
+        return result
+
+    def _fall_back_to_cpu(self) -> None:
+        """CUDA ran out of memory: the method again on the CPU, for good."""
+        self._method = None
+        _free_cuda_memory()
+        self._device = "cpu"
+        self._notice = "CPU (the GPU ran out of memory)"
+        self.load()
+
+    def close(self) -> None:
+        """Close the videos kept open (the method stays loaded; closing twice is fine)."""
+        while self._videos:
+            _, video = self._videos.popitem()
+            video.source.close()
+
+    def __enter__(self) -> PhraseLocalizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def localize_phrases(
+    video_path: str | Path,
+    phrases: Sequence[Phrase],
+    settings: LocalizeSettings,
+    *,
+    progress: Callable[[int, int, float | None], None] | None = None,
+    cancel: CancelCallback | None = None,
+    on_result: Callable[[PhraseResult], None] | None = None,
+    localizer: PhraseLocalizer | None = None,
+) -> list[PhraseResult]:
+    """Localize ``phrases`` of the video in order; the results, one per phrase.
+
+    ``progress(done, total, eta_seconds)`` is called before the first phrase (eta None) and
+    after each one; the estimate weighs phrases by the video they add (overlapping windows
+    reuse features). ``on_result`` gets each result as soon as it is ready. When
+    ``cancel()`` turns true the phrases finished so far are returned (see the module).
+    ``localizer`` (kept open, with its method loaded, for the next call) must have
+    ``settings``; without one, a localizer is made and closed here.
+    """
+    if localizer is not None and localizer.settings != settings:
+        raise ValueError("the localizer was made with other settings")
+    own = localizer is None
+    worker = localizer if localizer is not None else PhraseLocalizer(settings)
+    results: list[PhraseResult] = []
+    try:
+        total = len(phrases)
+        if progress is not None:
+            progress(0, total, None)
+        if total == 0:
+            return results
+        worker.load()
+        weights = _phrase_weights(phrases, settings.window)
+        remaining = sum(weights)
+        done_weight = 0.0
+        started = time.perf_counter()
+        for phrase, weight in zip(phrases, weights, strict=True):
+            if cancel is not None and cancel():
+                break
+            try:
+                result = worker.localize(video_path, phrase, cancel=cancel)
+            except Cancelled:
+                break
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+            done_weight += weight
+            remaining -= weight
+            if progress is not None:
+                elapsed = time.perf_counter() - started
+                eta = elapsed / done_weight * max(remaining, 0.0) if done_weight > 0 else None
+                progress(len(results), total, eta)
+        return results
+    finally:
+        if own:
+            worker.close()
+
+
+def _phrase_weights(phrases: Sequence[Phrase], window: float) -> list[float]:
+    """How much new video each phrase's window adds to the ones before (at least a tenth
+    of its own window: sampling and the method's own work cost something too)."""
+    weights: list[float] = []
+    seen: list[Phrase] = []
+    covered = 0.0
+    for phrase in phrases:
+        seen.append(phrase)
+        now = covered_seconds(seen, window)
+        own = phrase.end - phrase.start + 2 * window
+        weights.append(max(now - covered, 0.1 * own, 1e-3))
+        covered = now
+    return weights

@@ -1,0 +1,404 @@
+"""The Localize menu's behaviour: localize all phrases, localize one again, cancel.
+
+The work runs on the :class:`LocalizerWorker`'s thread, owned here and joined on
+:meth:`LocalizeCommands.shutdown`. One run at a time. Results stream in: each phrase's
+indicator is applied as soon as its result arrives, and the whole run is ONE undo step (each
+result is merged into the run's step; the merge key is the run, so a second run never merges
+into the first; autosave waits for the end of a run, as a save would split it). A result is
+applied only if its phrase is still what was sent: a phrase whose
+text or times were edited meanwhile, or that was deleted, is skipped (localize it again).
+A cancel keeps the phrases already localized and leaves the others as they were.
+
+The status bar shows where the localizer runs ("Localizer: CPU", "Localizer: GPU (CUDA) …"),
+and says so when it had to move to the CPU during a run (the GPU ran out of memory).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from narrlocal_gui.core.ids import new_id
+from narrlocal_gui.core.model import HeatSample, Phrase, Project, TrackPoint
+from narrlocal_gui.ui import dialogs
+from narrlocal_gui.ui.actions import Actions
+from narrlocal_gui.ui.document import ProjectDocument
+from narrlocal_gui.ui.localizer_worker import (
+    THREAD_NAME,
+    LocalizerOptions,
+    LocalizerWorker,
+)
+from narrlocal_gui.ui.progress_widget import ProgressWidget
+from narrlocal_gui.ui.settings import Preferences, PreferencesStore
+from narrlocal_gui.ui.worker_thread import WorkerThread
+
+if TYPE_CHECKING:
+    from narrlocal_gui.localizer.pipeline import PhraseResult
+    from narrlocal_gui.ui.transcript_panel import TranscriptPanel
+
+log = logging.getLogger(__name__)
+
+LOCALIZE = "Localize phrases"
+NO_PHRASES = (
+    "There are no phrases to localize: transcribe the audio (Ctrl+T) or import a transcript "
+    "(Ctrl+I) first."
+)
+NO_SELECTION = "Select a phrase in the transcript panel first, then localize it again."
+UNKNOWN_PHRASE = "That phrase no longer exists."
+STATUS_MS = 10_000
+#: Autosave waits while a run streams in (see :meth:`LocalizeCommands._start`).
+_AUTOSAVE_HELD_S = 24 * 3600.0
+DEVICE_PREFIX = "Localizer: "
+
+#: The error dialog; tests record it instead.
+ShowError = Callable[[QWidget, str], None]
+
+_run_keys = itertools.count(1)
+
+
+def localizer_options(prefs: Preferences) -> LocalizerOptions:
+    return LocalizerOptions(window=prefs.localizer_window, device=prefs.localizer_device.value)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizedPhrase:
+    """One result as the undoable edit applies it (plain data, comparable)."""
+
+    phrase_id: str
+    track: tuple[TrackPoint, ...]
+    heatmaps: tuple[HeatSample, ...]
+    score: float | None
+    new_indicator_id: str
+
+
+def apply_localized(project: Project, run_key: str, result: LocalizedPhrase) -> Project:
+    """The project with ``result`` applied; the edit of a localization run.
+
+    ``run_key`` names the run: ProjectDocument.apply(..., merge=True) merges edits with the
+    same arguments but the last, so every result of one run joins ONE undo step and a later
+    run (another key) makes its own.
+    """
+    from narrlocal_gui.core.localization_edits import apply_localization
+
+    return apply_localization(
+        project,
+        result.phrase_id,
+        result.track,
+        result.heatmaps,
+        result.score,
+        new_indicator_id=result.new_indicator_id,
+    )
+
+
+def _same(a: Phrase, b: Phrase) -> bool:
+    return (a.text, a.start, a.end) == (b.text, b.start, b.end)
+
+
+def progress_text(done: int, total: int) -> str:
+    """The progress display's label while phrase ``done + 1`` of ``total`` is worked on."""
+    if total == 1:
+        return "Localizing 1 phrase…"
+    return f"Localizing {min(done + 1, total)} of {total} phrases…"
+
+
+@dataclass(slots=True)
+class _Run:
+    id: int
+    video: str
+    #: The phrases as sent, by id: a result is applied only if its phrase is still the same.
+    phrases: dict[str, Phrase]
+    key: str = field(default_factory=lambda: f"localize-{next(_run_keys)}")
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    applied: int = 0
+    stale: int = 0
+    notice: str = ""
+
+    @property
+    def total(self) -> int:
+        return len(self.phrases)
+
+
+class LocalizeCommands(QObject):
+    stage_started = Signal(str)  # what the run does now (the progress display restarts)
+    progressed = Signal(float)  # fraction of the run's phrases done
+    label_changed = Signal(str)  # the progress display's text, without restarting it
+    ended = Signal()
+    busy_changed = Signal(bool)
+    status_reported = Signal(str)
+    device_notice_changed = Signal(str)  # "Localizer: CPU" for the status bar's label
+    phrase_applied = Signal(str)  # phrase id whose indicator was just localized
+
+    # Requests to the worker; queued, because it lives in another thread.
+    _localize = Signal(int, str, object, object)
+
+    def __init__(
+        self,
+        window: QWidget,
+        document: ProjectDocument,
+        preferences: PreferencesStore,
+        worker: LocalizerWorker | None = None,
+        show_error: ShowError = dialogs.show_error,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._document = document
+        self._preferences = preferences
+        self._show_error = show_error
+        self._run: _Run | None = None
+        self._actions: Actions | None = None
+        self._panel: TranscriptPanel | None = None
+        self._status_bar: QStatusBar | None = None
+        self.device_label: QLabel | None = None
+        self.worker = worker if worker is not None else LocalizerWorker()
+        self._thread = WorkerThread(self.worker, THREAD_NAME)
+
+        self._localize.connect(self.worker.localize)
+        self.worker.phrase_localized.connect(self._on_phrase)
+        self.worker.stage_started.connect(self._on_stage)
+        self.worker.progressed.connect(self._on_progress)
+        self.worker.device_chosen.connect(self._on_device)
+        self.worker.finished_all.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        document.changed.connect(self._on_project)
+
+    # -- wiring helper -------------------------------------------------------------------------
+    def attach(
+        self,
+        actions: Actions,
+        panel: TranscriptPanel,
+        progress: ProgressWidget,
+        status_bar: QStatusBar,
+    ) -> None:
+        """Connect the menu, the transcript panel, a progress display and the status bar
+        (where a permanent label shows the localizer's device)."""
+        actions.localize_all.triggered.connect(self.localize_all)
+        actions.localize_selected.triggered.connect(self.localize_selected)
+        actions.cancel_localization.triggered.connect(self.cancel)
+        self._actions = actions
+        self.busy_changed.connect(self._enable_actions)
+        self._enable_actions()
+
+        self._panel = panel
+        panel.localize_requested.connect(self.localize_phrase)
+
+        self.stage_started.connect(progress.begin)
+        self.progressed.connect(progress.update)
+        self.label_changed.connect(progress.label.setText)
+        self.ended.connect(progress.end)
+        progress.cancel_requested.connect(self.cancel)
+
+        self._status_bar = status_bar
+        self.status_reported.connect(self._show_status)
+        label = QLabel(status_bar)
+        label.setObjectName("localizerDeviceLabel")
+        label.setToolTip("Where the localizer runs (Preferences > Localizer device)")
+        status_bar.addPermanentWidget(label)
+        self.device_label = label
+        self.device_notice_changed.connect(label.setText)
+        self._preferences.changed.connect(self._on_preferences)
+        self._on_preferences(self._preferences.prefs)
+
+    # -- requests ------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._run is not None
+
+    @Slot()
+    def localize_all(self) -> None:
+        self._start(self._document.project.phrases)
+
+    @Slot()
+    def localize_selected(self) -> None:
+        """Localize again the phrase selected in the transcript panel."""
+        phrase_id = None if self._panel is None else self._panel.selected_phrase()
+        if phrase_id is None:
+            self.status_reported.emit(NO_SELECTION)
+            return
+        self.localize_phrase(phrase_id)
+
+    @Slot(str)
+    def localize_phrase(self, phrase_id: str) -> None:
+        phrase = next((p for p in self._document.project.phrases if p.id == phrase_id), None)
+        if phrase is None:
+            self.status_reported.emit(UNKNOWN_PHRASE)
+            return
+        self._start((phrase,))
+
+    @Slot()
+    def cancel(self) -> None:
+        """Stop the run; the phrases already localized stay (one undo step), the rest as
+        they were."""
+        run = self._run
+        if run is None:
+            return
+        self.worker.cancel_current()
+        self._end()
+        self.status_reported.emit(
+            f"Localization cancelled: {self._applied_text(run)} kept; the others are unchanged."
+        )
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop the running job and join the worker's thread; False if it did not stop."""
+        self._run = None
+        return self._thread.shutdown(timeout_ms)
+
+    # -- results -------------------------------------------------------------------------------
+    @Slot(int, str)
+    def _on_stage(self, job_id: int, text: str) -> None:
+        run = self._current(job_id)
+        if run is not None:
+            self.stage_started.emit(text)
+            if run.done == 0 and not text.startswith("Loading"):
+                self.label_changed.emit(progress_text(0, run.total))
+
+    @Slot(int, float)
+    def _on_progress(self, job_id: int, fraction: float) -> None:
+        if self._current(job_id) is not None:
+            self.progressed.emit(fraction)
+
+    @Slot(int, str)
+    def _on_device(self, job_id: int, notice: str) -> None:
+        run = self._current(job_id)
+        if run is None:
+            return
+        self.device_notice_changed.emit(DEVICE_PREFIX + notice)
+        if run.notice and notice != run.notice:
+            self.status_reported.emit(
+                f"The localizer moved from {run.notice} to {notice} (the GPU ran out of "
+                "memory); the rest is slower."
+            )
+        run.notice = notice
+
+    @Slot(int, object)
+    def _on_phrase(self, job_id: int, result: PhraseResult) -> None:
+        run = self._current(job_id)
+        if run is None:
+            return  # stale: cancelled, superseded, or another video opened
+        run.done += 1
+        if run.done < run.total:
+            self.label_changed.emit(progress_text(run.done, run.total))
+        sent = run.phrases.get(result.phrase_id)
+        project = self._document.project
+        now = next((p for p in project.phrases if p.id == result.phrase_id), None)
+        if sent is None or now is None or not _same(sent, now) or self._video() != run.video:
+            run.stale += 1
+            log.info("dropped the localization of %r: the phrase changed", result.phrase_id)
+            return
+        indicator = project.indicator_for_phrase(result.phrase_id)
+        localized = LocalizedPhrase(
+            result.phrase_id,
+            tuple(result.track),
+            tuple(result.heatmaps),
+            result.score,
+            indicator.id if indicator is not None else new_id("ind"),
+        )
+        self._document.apply(LOCALIZE, apply_localized, run.key, localized, merge=True)
+        run.applied += 1
+        self.phrase_applied.emit(result.phrase_id)
+
+    @Slot(int, int, int)
+    def _on_finished(self, job_id: int, _done: int, _total: int) -> None:
+        run = self._current(job_id)
+        if run is None:
+            return
+        self._end()
+        seconds = time.monotonic() - run.started
+        where = f" on {run.notice}" if run.notice else ""
+        message = f"Localized {self._applied_text(run)} in {seconds:.0f} s{where}."
+        if run.stale:
+            message += (
+                f" {run.stale} changed while being localized and kept their old indicator: "
+                "localize them again (Ctrl+Shift+L)."
+            )
+        self.status_reported.emit(message)
+
+    @Slot(int, str)
+    def _on_failed(self, job_id: int, message: str) -> None:
+        run = self._current(job_id)
+        if run is None:
+            return
+        self._end()
+        if run.applied:
+            message += f" The {self._applied_text(run)} finished before are kept."
+        self._show_error(self._window, message)
+
+    @Slot(int)
+    def _on_cancelled(self, job_id: int) -> None:
+        # Reached only when the worker stopped on its own (shutting down): a cancel from
+        # here already ended the run and made this id stale.
+        if self._current(job_id) is not None:
+            self._end()
+
+    @Slot(object)
+    def _on_project(self, _project: Project) -> None:
+        self._enable_actions()
+
+    @Slot(object)
+    def _on_preferences(self, prefs: Preferences) -> None:
+        # Until a run says where it really runs, the label shows what was asked for.
+        if self._run is None:
+            self.device_notice_changed.emit(DEVICE_PREFIX + prefs.localizer_device.label)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _start(self, phrases: tuple[Phrase, ...]) -> None:
+        video = self._video()
+        if video is None or self._run is not None:
+            return  # the actions are disabled then; a stray shortcut does nothing
+        if not phrases:
+            self._show_error(self._window, NO_PHRASES)
+            return
+        run = _Run(self.worker.jobs.next(), video, {p.id: p for p in phrases})
+        self._run = run
+        # Saving marks the undo stack clean, and Qt never merges into the clean step: an
+        # autosave between two results would split the run into several undo steps. So
+        # autosave waits for the end of the run (then saves as usual, a moment later).
+        self._document.set_autosave_seconds(_AUTOSAVE_HELD_S)
+        self.stage_started.emit(progress_text(0, run.total))
+        self.busy_changed.emit(True)
+        options = localizer_options(self._preferences.prefs)
+        self._localize.emit(run.id, video, tuple(phrases), options)
+
+    def _end(self) -> None:
+        self._run = None
+        self._document.set_autosave_seconds(self._preferences.prefs.autosave_seconds)
+        self.ended.emit()
+        self.busy_changed.emit(False)
+
+    def _current(self, job_id: int) -> _Run | None:
+        run = self._run
+        return run if run is not None and run.id == job_id else None
+
+    def _video(self) -> str | None:
+        video = self._document.project.video
+        return None if video is None else video.path
+
+    @staticmethod
+    def _applied_text(run: _Run) -> str:
+        if run.total == 1:
+            return "the phrase" if run.applied else "no phrase"
+        return f"{run.applied} of {run.total} phrases"
+
+    @Slot(bool)
+    def _enable_actions(self, _busy: bool = False) -> None:
+        a = self._actions
+        if a is None:
+            return
+        busy = self._run is not None
+        has_video = self._video() is not None
+        a.localize_all.setEnabled(has_video and not busy)
+        a.localize_selected.setEnabled(has_video and not busy)
+        a.cancel_localization.setEnabled(busy)
+
+    @Slot(str)
+    def _show_status(self, message: str) -> None:
+        if self._status_bar is not None:
+            self._status_bar.showMessage(message, STATUS_MS)

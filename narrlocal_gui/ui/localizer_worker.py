@@ -1,0 +1,180 @@
+"""The localizer's worker: localizes phrases one after another on its own thread.
+
+One long-lived :class:`LocalizerWorker` holds one ``PhraseLocalizer`` (the model, its device
+and its feature cache) for the life of the window; it is made again only when the requested
+settings change. The localizer is created, loaded and closed in the worker's thread, never the
+GUI's: even importing torch would freeze the window for seconds.
+
+A job is a tuple of phrases. Each phrase's result leaves by ``phrase_localized`` as soon as it
+is ready, so the GUI can show it while the rest is still being worked on. Cancelling is checked
+between phrases (and handed to the localizer for its own checks inside a phrase); the phrases
+finished before a cancel were already reported, and stay. A job superseded by a newer one
+stops the same way, and the GUI drops whatever it still reports by its job id.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import Signal, Slot
+
+from narrlocal_gui.core.model import Phrase
+from narrlocal_gui.media.media_info import CancelCallback, Cancelled, ProgressCallback
+from narrlocal_gui.ui.worker_thread import Worker
+
+if TYPE_CHECKING:
+    from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseResult
+
+log = logging.getLogger(__name__)
+
+THREAD_NAME = "narrlocal-localizer"
+LOADING = "Loading the localizer…"
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizerOptions:
+    """The GUI's choice of localizer settings, as plain data.
+
+    The GUI thread builds these; the worker turns them into the pipeline's
+    ``LocalizeSettings`` in its own thread (:func:`to_settings`), so the GUI never imports
+    the pipeline (and torch with it).
+    """
+
+    method: str = ""
+    window: float = 5.0
+    fps: float = 2.0
+    #: "auto", "cpu", "gpu" (CUDA, or Apple's MPS on macOS), or a pipeline device name.
+    device: str = "auto"
+    max_side: int = 640
+    checkpoint: str | None = None
+    heatmaps_per_second: float = 2.0
+
+
+def pipeline_device(device: str, platform: str = sys.platform) -> str:
+    """The pipeline's name for a device preference: "gpu" is CUDA, or MPS on macOS."""
+    if device == "gpu":
+        return "mps" if platform == "darwin" else "cuda"
+    return device
+
+
+def to_settings(options: LocalizerOptions) -> LocalizeSettings:
+    from narrlocal_gui.localizer.pipeline import LocalizeSettings
+
+    return LocalizeSettings(
+        method=options.method,
+        window=options.window,
+        fps=options.fps,
+        device=pipeline_device(options.device),
+        max_side=options.max_side,
+        checkpoint=options.checkpoint,
+        heatmaps_per_second=options.heatmaps_per_second,
+    )
+
+
+class PhraseLocalizerLike(Protocol):
+    """What the worker needs of a localizer (the pipeline's ``PhraseLocalizer``, or a test's)."""
+
+    @property
+    def device_notice(self) -> str: ...
+
+    def load(self) -> None: ...
+
+    def localize(
+        self, video_path: Path, phrase: Phrase, *, cancel: CancelCallback | None = None
+    ) -> PhraseResult: ...
+
+    def close(self) -> None: ...
+
+
+#: Settings (as sent with the request) -> a localizer; called in the worker's thread.
+LocalizerFactory = Callable[[Any], PhraseLocalizerLike]
+
+
+def create_phrase_localizer(settings: object) -> PhraseLocalizerLike:
+    """The real localizer for ``settings`` (:class:`LocalizerOptions` or ``LocalizeSettings``)."""
+    from narrlocal_gui.localizer.pipeline import PhraseLocalizer
+
+    if isinstance(settings, LocalizerOptions):
+        settings = to_settings(settings)
+    return PhraseLocalizer(settings)  # type: ignore[arg-type]
+
+
+class LocalizerWorker(Worker):
+    """Slot ``localize``; results tagged with the request's job id."""
+
+    phrase_localized = Signal(int, object)  # job id, PhraseResult (as each phrase finishes)
+    stage_started = Signal(int, str)  # job id, what the job does now; progress restarts at 0
+    device_chosen = Signal(int, str)  # job id, where the localizer runs ("CPU", "GPU (CUDA)…")
+    finished_all = Signal(int, int, int)  # job id, phrases done, phrases asked for
+
+    def __init__(self, factory: LocalizerFactory | None = None) -> None:
+        super().__init__()
+        self._factory: LocalizerFactory = factory or create_phrase_localizer
+        self._localizer: PhraseLocalizerLike | None = None
+        self._settings: object = None
+
+    @Slot(int, str, object, object)
+    def localize(self, job_id: int, video_path: str, phrases: object, settings: object) -> None:
+        """Localize each of ``phrases`` (a sequence of Phrase) in ``video_path``, in order."""
+        todo: tuple[Phrase, ...] = tuple(phrases) if isinstance(phrases, Sequence) else ()
+        total = len(todo)
+        name = Path(video_path).name
+
+        def work(progress: ProgressCallback, cancel: CancelCallback) -> int:
+            localizer = self._localizer_for(job_id, settings)
+            notice = localizer.device_notice
+            self.device_chosen.emit(job_id, notice)
+            self.stage_started.emit(job_id, f"Localizing {total} phrases in '{name}'…")
+            progress(0.0)
+            done = 0
+            for phrase in todo:
+                if cancel():
+                    raise Cancelled("the localization was cancelled")
+                started = time.monotonic()
+                result = localizer.localize(Path(video_path), phrase, cancel=cancel)
+                if cancel():
+                    # Finished, but no longer wanted: whoever cancelled has moved on.
+                    raise Cancelled("the localization was cancelled")
+                done += 1
+                log.debug("localized %r in %.2f s", phrase.id, time.monotonic() - started)
+                self.phrase_localized.emit(job_id, result)
+                progress(done / total)
+                # Out of GPU memory, the localizer goes on on the CPU: say so.
+                now = localizer.device_notice
+                if now != notice:
+                    notice = now
+                    self.device_chosen.emit(job_id, notice)
+            return done
+
+        done = self.run_job(job_id, work, f"Cannot localize the phrases in '{name}'")
+        if done is not None:
+            self.finished_all.emit(job_id, done, total)
+
+    def _localizer_for(self, job_id: int, settings: object) -> PhraseLocalizerLike:
+        if self._localizer is None or self._settings != settings:
+            self.stage_started.emit(job_id, LOADING)
+            # Close the old one first: two models in memory at once is what runs out of it.
+            self._close()
+            localizer = self._factory(settings)
+            # Loaded here, as its own stage: the first phrase's time (and so the estimate
+            # of the time left) is then the localizing alone.
+            localizer.load()
+            self._localizer, self._settings = localizer, settings
+        return self._localizer
+
+    def _close(self) -> None:
+        localizer, self._localizer, self._settings = self._localizer, None, None
+        if localizer is not None:
+            try:
+                localizer.close()
+            except Exception:
+                log.exception("closing the localizer failed")
+
+    def release(self) -> None:
+        self._close()

@@ -240,7 +240,7 @@ def test_progress_results_and_cancel_between_phrases(video: Path) -> None:
         localizer=localizer,
     )
     assert [r.phrase_id for r in results] == ["a"]
-    # Cancelled inside a phrase: that phrase is dropped.
+    # Cancelled from the start: nothing, and no exception.
     results = localize_phrases(video, PHRASES, settings, cancel=lambda: True, localizer=localizer)
     assert results == []
     with pytest.raises(ValueError):
@@ -253,3 +253,15 @@ def test_flow_method_end_to_end(video: Path) -> None:
     results = localize_phrases(video, PHRASES, settings)
     assert [r.phrase_id for r in results] == ["a", "b"]
     assert all(r.track and r.heatmaps and r.score is not None for r in results)
+
+
+def test_grid_times_are_shared_by_overlapping_windows() -> None:
+    from narrlocal_gui.localizer.pipeline import grid_times
+
+    a = grid_times(60.0, 10.3, 12.1, window=5.0, fps=2.0)
+    b = grid_times(60.0, 12.7, 14.0, window=5.0, fps=2.0)
+    assert a[0] == 5.5 and a[-1] == 17.0 and np.allclose(np.diff(a), 0.5)
+    assert set(a) & set(b) == {t / 2 for t in range(16, 35)}  # 8.0 .. 17.0
+    assert grid_times(8.0, 6.0, 7.0, window=5.0, fps=1.0) == [1.0, 2, 3, 4, 5, 6, 7, 8]
+    assert grid_times(60.0, 10.1, 10.2, window=0.0, fps=2.0) == [10.0]  # no grid point inside
+    assert grid_times(3.0, 9.0, 10.0, window=1.0, fps=2.0) == [3.0]  # after the end

@@ -51,7 +51,7 @@ from narrlocal_gui.localizer.methods import (
     default_method,
     is_available,
 )
-from narrlocal_gui.localizer.types import Localization
+from narrlocal_gui.localizer.types import ClipInput, Localization
 from narrlocal_gui.media.media_info import CancelCallback, Cancelled
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ __all__ = [
     "PhraseLocalizer",
     "PhraseResult",
     "covered_seconds",
+    "grid_times",
     "localization_to_result",
     "localize_phrases",
     "resolve_device",
@@ -425,20 +426,13 @@ class PhraseLocalizer:
     ) -> PhraseResult:
         """Localize one phrase of the video. Raises :class:`Cancelled` when ``cancel()``
         turns true, :class:`UserFacingError` for a video that cannot be read."""
-        from narrlocal_gui.localizer.clip_sampling import sample_clip, scale_localization
+        from narrlocal_gui.localizer.clip_sampling import scale_localization
 
         started = time.perf_counter()
         self.load()
         video = self._video(video_path)
         s = self.settings
-        clip = sample_clip(
-            video.source,
-            phrase.start,
-            phrase.end,
-            window=s.window,
-            fps=s.fps,
-            max_side=s.max_side,
-        )
+        clip = _sample_on_grid(video.source, phrase, s)
         if cancel is not None and cancel():
             raise Cancelled()
         try:
@@ -494,6 +488,43 @@ class PhraseLocalizer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def grid_times(
+    duration: float, phrase_start: float, phrase_end: float, *, window: float, fps: float
+) -> list[float]:
+    """Sample times for a phrase on the video-wide grid ``k / fps`` inside
+    ``[start - window, end + window]`` clipped to the video (at least one time).
+
+    Unlike times counted from each window's own start, these are the same instants for
+    every phrase, so the overlapping windows of neighbouring phrases share their frames
+    and with them the encoder grids (in memory and in the feature cache)."""
+    end_of_media = max(0.0, float(duration))
+    lo = min(max(phrase_start - window, 0.0), end_of_media)
+    hi = min(max(phrase_end + window, 0.0), end_of_media)
+    first = math.ceil(lo * fps - 1e-9)
+    last = math.floor(hi * fps + 1e-9)
+    if last < first:  # a window shorter than a grid step: its middle
+        return [round((lo + hi) / 2 * fps) / fps if hi > lo else lo]
+    return [k / fps for k in range(first, last + 1)]
+
+
+def _sample_on_grid(source: FrameSource, phrase: Phrase, s: LocalizeSettings) -> ClipInput:
+    from dataclasses import replace
+
+    from narrlocal_gui.localizer.clip_sampling import sample_clip
+    from narrlocal_gui.media.media_info import MediaKind
+
+    info = source.info
+    if info.kind is MediaKind.IMAGE:
+        times = [0.0]
+    else:
+        times = grid_times(info.duration, phrase.start, phrase.end, window=s.window, fps=s.fps)
+    first = min(times[0], info.duration)
+    clip = sample_clip(
+        source, first, first, window=0.0, fps=s.fps, include_times=times[1:], max_side=s.max_side
+    )
+    return replace(clip, phrase_start=phrase.start, phrase_end=phrase.end)
 
 
 def localize_phrases(

@@ -23,8 +23,12 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(not torch.__version__.star
     if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
         pip install "torch==$TORCH_VERSION"
     elif [[ "$(uname -s)" == "Linux" ]]; then
-        pip install --no-index "torch==$TORCH_VERSION" \
-            || pip install "torch==$TORCH_VERSION" --index-url https://download.pytorch.org/whl/cpu
+        # "+cpu" names the CPU build exactly: a local wheel offered by pip's find-links, else
+        # PyTorch's CPU index (its dependencies still come from PyPI).
+        pip install "torch==$TORCH_VERSION+cpu" \
+            || pip install "torch==$TORCH_VERSION+cpu" \
+                --index-url https://download.pytorch.org/whl/cpu \
+                --extra-index-url https://pypi.org/simple
     else
         pip install "torch==$TORCH_VERSION"
     fi

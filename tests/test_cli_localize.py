@@ -126,7 +126,7 @@ def test_localize_with_speech_recognition(
     assert out.startswith(f"{target}: ") and "with bridge on CPU" in out
     project = load_project(target)
     assert project.narration.source == "asr:tiny.en"
-    assert project.video is not None and Path(project.video.path) == video
+    assert project.video is not None and Path(project.video.path).resolve() == video.resolve()
     _check_project(project, project.video.width or 0, project.video.height or 0)
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from narrlocal_gui import __version__, cli_localize, cli_localizer, cli_narration
+from narrlocal_gui.cli_common import check_output, fraction_progress
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -105,28 +106,6 @@ def parse_time(text: str) -> float:
     if not math.isfinite(seconds) or seconds < 0.0 or any(v < 0 for v in values):
         raise argparse.ArgumentTypeError(f"the time must be >= 0, got {text!r}")
     return seconds
-
-
-def _check_output(path: Path, force: bool) -> None:
-    """Refuse to replace an existing file without --force, and say so before any work."""
-    if path.is_dir():
-        raise UserFacingError(f"Cannot write '{path}': it is a folder.")
-    if path.exists() and not force:
-        raise UserFacingError(f"'{path}' already exists; use --force to replace it.")
-    if not path.parent.is_dir():
-        raise UserFacingError(f"Cannot write '{path}': the folder '{path.parent}' does not exist.")
-
-
-def _print_progress(label: str) -> Callable[[float], None] | None:
-    """A progress line on stderr for people watching a terminal; nothing when redirected."""
-    if not sys.stderr.isatty():
-        return None
-
-    def report(fraction: float) -> None:
-        end = "\n" if fraction >= 1.0 else ""
-        print(f"\r{label}... {round(fraction * 100):3d}%", end=end, file=sys.stderr, flush=True)
-
-    return report
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,7 +207,7 @@ def _configure_demo(parser: argparse.ArgumentParser) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from narrlocal_gui import demo
 
-    progress = _print_progress("Building the demo")
+    progress = fraction_progress("Building the demo")
     folder: Path | None = args.output
     if folder is None:
         print(demo.ensure_demo_project(progress, rebuild=args.force))
@@ -418,7 +397,7 @@ def _run_frame(args: argparse.Namespace) -> int:
     image_format = _IMAGE_FORMATS.get(out.suffix.lower())
     if image_format is None:
         raise UserFacingError(f"Cannot write '{out}': choose a file name ending in .png or .jpg.")
-    _check_output(out, args.force)
+    check_output(out, args.force)
 
     t: float = args.time
     project = load_project(args.source) if looks_like_project(args.source) else None

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from narrlocal_gui.cli_common import check_output, frame_rate, print_progress_line, seconds_type
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -54,26 +55,6 @@ def default_project_path(video: Path) -> Path:
     return video.with_name(video.stem + _PROJECT_SUFFIX)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or not 0 <= value <= 600:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 600 seconds, not {text!r}")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a frame rate: {text!r}") from None
-    if not math.isfinite(value) or not 0 < value <= 30:
-        raise argparse.ArgumentTypeError(f"must be a rate in (0, 30] frames/s, not {text!r}")
-    return value
-
-
 def configure_localize(parser: argparse.ArgumentParser) -> None:
     from narrlocal_gui.narration.asr_models import ASR_MODELS, DEFAULT_ASR_MODEL
 
@@ -101,13 +82,13 @@ def configure_localize(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--window",
-        type=_seconds,
+        type=seconds_type(600),
         default=5.0,
         metavar="S",
         help="seconds of video before and after each phrase (default 5)",
     )
     parser.add_argument(
-        "--fps", type=_rate, default=2.0, help="frames per second sampled (default 2)"
+        "--fps", type=frame_rate, default=2.0, help="frames per second sampled (default 2)"
     )
     parser.add_argument(
         "--model",
@@ -124,12 +105,6 @@ def configure_localize(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="replace PROJECT if it exists")
 
 
-def _fmt_duration(seconds: float) -> str:
-    minutes, secs = divmod(round(max(seconds, 0.0)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _status(text: str) -> None:
     if sys.stderr.isatty():
         print(text, file=sys.stderr, flush=True)
@@ -140,22 +115,14 @@ def _localize_progress() -> Callable[[int, int, float | None], None] | None:
         return None
 
     def report(done: int, total: int, eta: float | None) -> None:
-        left = f" (about {_fmt_duration(eta)} left)" if eta is not None and done < total else ""
-        end = "\n" if done >= total else ""
-        line = f"\rLocalizing phrases... {done}/{total}{left}"
-        print(f"{line:<60}", end=end, file=sys.stderr, flush=True)
+        print_progress_line(f"Localizing phrases... {done}/{total}", done >= total, eta)
 
     return report
 
 
 def _output_for(args: argparse.Namespace) -> Path:
     out: Path = args.output if args.output is not None else default_project_path(args.video)
-    if out.is_dir():
-        raise UserFacingError(f"Cannot write '{out}': it is a folder.")
-    if out.exists() and not args.force:
-        raise UserFacingError(f"'{out}' already exists; use --force to replace it.")
-    if not out.parent.is_dir():
-        raise UserFacingError(f"Cannot write '{out}': the folder '{out.parent}' does not exist.")
+    check_output(out, args.force)
     return out
 
 

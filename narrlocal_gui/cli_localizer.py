@@ -12,12 +12,12 @@ chosen method (A and C with three decimals), for scripts.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from narrlocal_gui.cli_common import frame_rate, print_progress_line, seconds_type
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -35,26 +35,6 @@ EVAL_DESCRIPTION = (
 )
 
 BASELINES = ("centre", "flow")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, not {text!r}")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a frame rate: {text!r}") from None
-    if not math.isfinite(value) or not 0 < value <= 30:
-        raise argparse.ArgumentTypeError(f"must be a rate in (0, 30] frames/s, not {text!r}")
-    return value
 
 
 def configure_eval(parser: argparse.ArgumentParser) -> None:
@@ -85,14 +65,14 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
     )
     pointing.add_argument(
         "--window",
-        type=_seconds,
+        type=seconds_type(),
         default=5.0,
         metavar="SECONDS",
         help="seconds of video before and after each phrase (default 5)",
     )
     pointing.add_argument(
         "--fps",
-        type=_rate,
+        type=frame_rate,
         default=2.0,
         help="frames per second sampled in the window (default 2)",
     )
@@ -161,8 +141,7 @@ def _progress() -> Callable[[int, int], None] | None:
         return None
 
     def report(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        print(f"\rEvaluating... {done}/{total}", end=end, file=sys.stderr, flush=True)
+        print_progress_line(f"Evaluating... {done}/{total}", done >= total)
 
     return report
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from narrlocal_gui.cli_common import check_output, fraction_progress, print_progress_line
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -119,19 +120,8 @@ def _output_for(args: argparse.Namespace) -> Path:
 
     check_media_path(args.video)
     out: Path = args.output if args.output is not None else default_output(args.video)
-    if out.is_dir():
-        raise UserFacingError(f"Cannot write '{out}': it is a folder.")
-    if out.exists() and not args.force:
-        raise UserFacingError(f"'{out}' already exists; use --force to replace it.")
-    if not out.parent.is_dir():
-        raise UserFacingError(f"Cannot write '{out}': the folder '{out.parent}' does not exist.")
+    check_output(out, args.force)
     return out
-
-
-def _fmt_duration(seconds: float) -> str:
-    minutes, secs = divmod(round(max(seconds, 0.0)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _asr_progress(label: str) -> Callable[[AsrProgress], None] | None:
@@ -140,11 +130,8 @@ def _asr_progress(label: str) -> Callable[[AsrProgress], None] | None:
         return None
 
     def report(p: AsrProgress) -> None:
-        eta = p.eta_seconds
-        left = f" (about {_fmt_duration(eta)} left)" if eta is not None and p.fraction < 1 else ""
-        end = "\n" if p.fraction >= 1.0 else ""
-        line = f"\r{label}... {int(p.fraction * 100):3d}%{left}"
-        print(f"{line:<60}", end=end, file=sys.stderr, flush=True)
+        done = p.fraction >= 1.0
+        print_progress_line(f"{label}... {int(p.fraction * 100):3d}%", done, p.eta_seconds)
 
     return report
 
@@ -161,17 +148,6 @@ def _write(out: Path, transcript: Transcript) -> None:
 def _counts(transcript: Transcript) -> tuple[int, int]:
     segments = transcript.narration.segments
     return len(segments), sum(len(s.words) for s in segments)
-
-
-def _fraction_progress(label: str) -> Callable[[float], None] | None:
-    if not sys.stderr.isatty():
-        return None
-
-    def report(fraction: float) -> None:
-        end = "\n" if fraction >= 1.0 else ""
-        print(f"\r{label}... {int(fraction * 100):3d}%", end=end, file=sys.stderr, flush=True)
-
-    return report
 
 
 def run_transcribe(args: argparse.Namespace) -> int:
@@ -222,7 +198,7 @@ def run_align(args: argparse.Namespace) -> int:
     text = _read_text(args.text)
     started = time.perf_counter()
     transcript = align_text(
-        args.video, text, progress=_fraction_progress(f"Aligning {args.text.name}")
+        args.video, text, progress=fraction_progress(f"Aligning {args.text.name}")
     )
     elapsed = time.perf_counter() - started
     _write(out, transcript)

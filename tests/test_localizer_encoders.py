@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.file_hash import forget_hashes
 from narrlocal_gui.localizer import weights
 from narrlocal_gui.localizer.imagenet_classes import class_file, class_names, class_synonyms
 from narrlocal_gui.localizer.text_encoder import TEXT_DIM, TextEncoder, content_word_spans
@@ -68,7 +69,7 @@ def test_a_changed_weight_file_is_refused_naming_the_package(tmp_path: Path) -> 
     pin = _pin_for(path)
     assert weights.verify(path, pin) == path
     path.write_bytes(b"\x02" * 1000)  # same size, other content
-    weights._forget_hashes()
+    forget_hashes()
     with pytest.raises(WeightsError, match=r"some-model-package==1\.0.*sha256") as info:
         weights.verify(path, pin)
     assert isinstance(info.value, UserFacingError)

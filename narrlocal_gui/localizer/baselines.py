@@ -13,13 +13,24 @@ Neither looks at the phrase. Both return a :class:`Localization` like every meth
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 import cv2
 import numpy as np
 
 from narrlocal_gui.localizer.inference import BOX_THRESHOLD, point_and_box
 from narrlocal_gui.localizer.types import ClipInput, Localization
 
-__all__ = ["FLOW_SIDE", "CentrePriorLocalizer", "FlowLocalizer", "grid_shape", "phrase_prior"]
+__all__ = [
+    "FLOW_SIDE",
+    "CentrePriorLocalizer",
+    "FlowLocalizer",
+    "frame_digest",
+    "grid_shape",
+    "phrase_prior",
+]
 
 #: Longest side of the picture optical flow is computed on.
 FLOW_SIDE = 320
@@ -27,6 +38,17 @@ FLOW_SIDE = 320
 GRID_SIDE = 32
 #: Seconds over which the temporal prior falls from 1 (phrase spoken) to 0.
 PRIOR_DECAY = 5.0
+#: Flow magnitudes of frame pairs kept in memory (about 230 kB each at 320x180).
+FLOW_PAIRS_KEPT = 256
+
+
+def frame_digest(frame: np.ndarray) -> str:
+    """A key for a picture's content: the same frame decoded again (for another phrase's
+    window) gets the same key."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr(frame.shape).encode())
+    h.update(np.ascontiguousarray(frame).data)
+    return h.hexdigest()
 
 
 def grid_shape(size: tuple[int, int], side: int = GRID_SIDE) -> tuple[int, int]:
@@ -103,6 +125,10 @@ class FlowLocalizer:
         self.work_side = work_side
         self.smooth = smooth
         self.threshold = threshold
+        # Phrase windows overlap and share sampled frames, so the same pair's flow is asked
+        # for again and again: Farneback dominated localization time before this cache.
+        self._pairs: OrderedDict[tuple[str, str, tuple[int, int]], np.ndarray] = OrderedDict()
+        self._pairs_lock = threading.Lock()
 
     def motion(self, clip: ClipInput) -> np.ndarray:
         """(T, h, w) float32 smoothed flow magnitude (px/s of the work picture)."""
@@ -117,21 +143,16 @@ class FlowLocalizer:
             for frame in clip.frames
         ]
         n = len(gray)
+        digests = [frame_digest(frame) for frame in clip.frames]
         sigma = self.smooth * max(work)
         maps = np.zeros((n, work[1], work[0]), dtype=np.float32)
-        flow: np.ndarray = np.zeros((work[1], work[0], 2), dtype=np.float32)
         for i in range(n):
             speeds = []
             for j in (i - 1, i + 1):
                 if not 0 <= j < n:
                     continue
                 dt = abs(float(clip.times[j] - clip.times[i]))
-                # pyr_scale 0.5, 4 levels, 15 px windows: displacements of tens of pixels
-                # between samples half a second apart still register.
-                flow = cv2.calcOpticalFlowFarneback(
-                    gray[i], gray[j], flow, 0.5, 4, 15, 3, 5, 1.2, 0
-                )
-                magnitude = 0.5 * (np.abs(flow[..., 0]) + np.abs(flow[..., 1]))
+                magnitude = self._magnitude(gray[i], gray[j], (digests[i], digests[j], work))
                 speeds.append(magnitude / (dt if dt > 0 else 1.0))
             if speeds:
                 motion = np.mean(speeds, axis=0).astype(np.float32)
@@ -139,6 +160,27 @@ class FlowLocalizer:
                     motion = cv2.GaussianBlur(motion, (0, 0), sigma)
                 maps[i] = motion
         return maps
+
+    def _magnitude(
+        self, a: np.ndarray, b: np.ndarray, key: tuple[str, str, tuple[int, int]]
+    ) -> np.ndarray:
+        """Mean absolute flow from ``a`` to ``b`` (pixels), remembered for the pair."""
+        with self._pairs_lock:
+            known = self._pairs.get(key)
+            if known is not None:
+                self._pairs.move_to_end(key)
+                return known
+        # pyr_scale 0.5, 4 levels, 15 px windows: displacements of tens of pixels between
+        # samples half a second apart still register. Without OPTFLOW_USE_INITIAL_FLOW the
+        # buffer is output only, so a pair's result does not depend on the pairs before it.
+        out = np.zeros((*a.shape[:2], 2), dtype=np.float32)
+        flow = cv2.calcOpticalFlowFarneback(a, b, out, 0.5, 4, 15, 3, 5, 1.2, 0)
+        magnitude = (0.5 * (np.abs(flow[..., 0]) + np.abs(flow[..., 1]))).astype(np.float32)
+        with self._pairs_lock:
+            self._pairs[key] = magnitude
+            while len(self._pairs) > FLOW_PAIRS_KEPT:
+                self._pairs.popitem(last=False)
+        return magnitude
 
     def localize(self, clip: ClipInput, phrase: str) -> Localization:
         motion = self.motion(clip)

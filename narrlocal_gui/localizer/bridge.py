@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-from narrlocal_gui.localizer.baselines import FlowLocalizer, phrase_prior
+from narrlocal_gui.localizer.baselines import FlowLocalizer, frame_digest, phrase_prior
 from narrlocal_gui.localizer.feature_cache import FeatureCache, FeatureKey, MediaFingerprint
 from narrlocal_gui.localizer.imagenet_classes import NUM_CLASSES, class_file, class_synonyms
 from narrlocal_gui.localizer.inference import BOX_THRESHOLD, point_and_box
@@ -197,6 +197,7 @@ class BridgeLocalizer:
         self._grids: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._grid_bytes = 0
         self._motion: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._flow = FlowLocalizer()
         self._lock = threading.Lock()
         weight, bias = video_encoder.fc
         self._fc_weight = weight
@@ -267,7 +268,7 @@ class BridgeLocalizer:
         """(T, 1280, h, w) float32 grids of the clip's frames, from memory, from the disk
         cache (when ``media`` names the file the frames come from) or encoded now."""
         ss = self.config.short_side
-        digests = [_digest(f) for f in clip.frames]
+        digests = [frame_digest(f) for f in clip.frames]
         found: list[np.ndarray | None] = []
         with self._lock:
             for d in digests:
@@ -310,14 +311,14 @@ class BridgeLocalizer:
         rows, cols = grid
         if n < 2:
             return np.zeros((n, rows, cols), dtype=np.float32)
-        key = (*(_digest(f) for f in clip.frames), repr(clip.times.tolist()), f"{rows}x{cols}")
+        key = (*(frame_digest(f) for f in clip.frames), repr(clip.times.tolist()), f"{rows}x{cols}")
         with self._lock:
             known = self._motion.get(key)
         if known is not None:
             return known
         import cv2
 
-        flow = FlowLocalizer().motion(clip)
+        flow = self._flow.motion(clip)
         maps = np.stack([cv2.resize(m, (cols, rows), interpolation=cv2.INTER_AREA) for m in flow])
         scale = float(np.percentile(maps, self.config.motion_percentile))
         maps = np.clip(maps / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(maps)
@@ -405,6 +406,7 @@ class BridgeLocalizer:
             self._grids.clear()
             self._grid_bytes = 0
             self._motion.clear()
+            self._flow = FlowLocalizer()
 
     def _remember(self, digest: str, grid: np.ndarray) -> None:
         key = (digest, self.config.short_side)
@@ -455,14 +457,6 @@ def _centre_prior(rows: int, cols: int, sigma: float) -> np.ndarray:
     x = (np.arange(cols) + 0.5) / cols - 0.5
     prior = np.exp(-0.5 * ((y[:, None] / sigma) ** 2 + (x[None, :] / sigma) ** 2))
     return prior.astype(np.float32)
-
-
-def _digest(frame: np.ndarray) -> str:
-    # Content, not identity: the same picture decoded twice (another phrase's window) hits.
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr(frame.shape).encode())
-    h.update(np.ascontiguousarray(frame).data)
-    return h.hexdigest()
 
 
 def _default_text_cache() -> Path:

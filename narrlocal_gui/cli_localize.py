@@ -9,7 +9,8 @@ narration, the phrases and one indicator per phrase (a box track, heat maps and 
 Registered in :data:`narrlocal_gui.cli.COMMANDS`. Importing this module is cheap; numpy,
 torch, PyAV and the models are imported by the handler. The output is refused, before any
 work, when it exists without ``--force``. Progress goes to stderr only when it is a
-terminal; stdout gets one summary line.
+terminal; stdout gets one summary line. A phrase that cannot be localized is skipped with a
+warning on stderr; the project is still written, and the exit status is then 1.
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ def run_localize(args: argparse.Namespace) -> int:
     from narrlocal_gui.localizer.methods import default_method
     from narrlocal_gui.localizer.pipeline import (
         LocalizeSettings,
+        PhraseFailure,
         PhraseLocalizer,
         covered_seconds,
         localize_phrases,
@@ -218,9 +220,22 @@ def run_localize(args: argparse.Namespace) -> int:
     _status(f"Loading the {method} localizer ({localizer.device_notice})...")
     localizer.load()
     localize_started = time.perf_counter()
+    skipped: list[PhraseFailure] = []
+
+    def warn(failure: PhraseFailure) -> None:
+        skipped.append(failure)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # off the progress line
+        print(f'narrlocal: warning: skipped "{failure.text}": {failure.reason}', file=sys.stderr)
+
     try:
         results = localize_phrases(
-            video, phrases, settings, progress=_localize_progress(), localizer=localizer
+            video,
+            phrases,
+            settings,
+            progress=_localize_progress(),
+            on_failure=warn,
+            localizer=localizer,
         )
     finally:
         localizer.close()
@@ -243,5 +258,6 @@ def run_localize(args: argparse.Namespace) -> int:
         f"({speed:.1f}x real time for {info.duration:.1f} s of video, {covered:.1f} s in "
         f"phrase windows) with {method} on {localizer.device_notice}; "
         f"total {time.perf_counter() - started:.1f} s"
+        + (f"; {len(skipped)} skipped (see the warnings)" if skipped else "")
     )
-    return 0
+    return 1 if skipped else 0

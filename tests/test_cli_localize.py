@@ -4,6 +4,7 @@ bad inputs are one line on stderr with exit code 2, leaving files alone."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -188,3 +189,38 @@ def test_a_transcript_without_speech_is_refused(
 def test_window_must_be_a_number(capfd: pytest.CaptureFixture[str], clip_folder: Path) -> None:
     code, _, err = run(capfd, "localize", clip_folder / "clip.mp4", "--window", "-1")
     assert code == 2 and "usage: narrlocal" in err
+
+
+def test_a_phrase_that_fails_is_skipped_with_a_warning_and_exit_1(
+    capfd: pytest.CaptureFixture[str], clip_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from narrlocal_gui.localizer.baselines import CentrePriorLocalizer
+
+    real = CentrePriorLocalizer.localize
+
+    def fail_on_drawer(self: CentrePriorLocalizer, clip: Any, phrase: str) -> Any:
+        if "drawer" in phrase:
+            raise RuntimeError("decoder gave up")
+        return real(self, clip, phrase)
+
+    monkeypatch.setattr(CentrePriorLocalizer, "localize", fail_on_drawer)
+    out_path = clip_folder / "skipped.narrlocal"
+    code, out, err = run(
+        capfd,
+        "localize",
+        clip_folder / "clip.mp4",
+        "--transcript",
+        clip_folder / "clip.srt",
+        "--method",
+        "centre",
+        "-o",
+        out_path,
+    )
+    assert code == 1
+    assert err.splitlines() == [
+        'narrlocal: warning: skipped "open the drawer": RuntimeError: decoder gave up'
+    ]
+    assert "1 skipped" in out
+    project = load_project(out_path)
+    localized = [p.text for p in project.phrases if project.indicator_for_phrase(p.id)]
+    assert localized and not any("drawer" in t for t in localized)

@@ -12,10 +12,14 @@ import pytest
 from narrlocal_gui.core.model import Phrase
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.localizer.pipeline import (
+    ABORT_AFTER_FAILURES,
+    FailureTally,
     LocalizeSettings,
+    PhraseFailure,
     PhraseLocalizer,
     PhraseResult,
     covered_seconds,
+    failure_reason,
     localization_to_result,
     localize_phrases,
     resolve_device,
@@ -246,6 +250,81 @@ def test_progress_results_and_cancel_between_phrases(video: Path) -> None:
     with pytest.raises(ValueError):
         localize_phrases(video, PHRASES, LocalizeSettings(method="flow"), localizer=localizer)
     localizer.close()
+
+
+class FailsOn:
+    """A method that fails for the phrases named, and localizes the others."""
+
+    name = "fails-on"
+
+    def __init__(self, bad: set[str]) -> None:
+        self.bad = bad
+        self.tried: list[str] = []
+
+    def localize(self, clip: ClipInput, phrase: str) -> Localization:
+        self.tried.append(phrase)
+        if phrase in self.bad:
+            raise RuntimeError(f"no frames for {phrase!r}")
+        return FakeMethod("cpu", []).localize(clip, phrase)
+
+
+def test_a_failing_phrase_is_skipped_and_reported(video: Path) -> None:
+    method = FailsOn({"pick up the cup"})
+    settings = LocalizeSettings(method="bridge", device="cpu", window=1.0)
+    failures: list[PhraseFailure] = []
+    seen: list[int] = []
+    with PhraseLocalizer(settings, method_factory=lambda n, d: method) as localizer:
+        results = localize_phrases(
+            video,
+            PHRASES,
+            settings,
+            progress=lambda d, t, e: seen.append(d),
+            on_failure=failures.append,
+            localizer=localizer,
+        )
+    assert [r.phrase_id for r in results] == ["b"]
+    assert failures == [
+        PhraseFailure("a", "pick up the cup", "RuntimeError: no frames for 'pick up the cup'")
+    ]
+    assert seen == [0, 1, 2]  # the skipped phrase counts as done
+
+
+def test_a_run_whose_first_phrases_all_fail_ends_with_the_error(video: Path) -> None:
+    phrases = tuple(Phrase(f"p{i}", f"step {i}", i * 0.5, i * 0.5 + 0.4) for i in range(6))
+    method = FailsOn({p.text for p in phrases})
+    settings = LocalizeSettings(method="bridge", device="cpu", window=0.5)
+    failures: list[PhraseFailure] = []
+    with (
+        PhraseLocalizer(settings, method_factory=lambda n, d: method) as localizer,
+        pytest.raises(RuntimeError, match="step 2"),
+    ):
+        localize_phrases(video, phrases, settings, on_failure=failures.append, localizer=localizer)
+    assert method.tried == ["step 0", "step 1", "step 2"]
+    assert [f.phrase_id for f in failures] == ["p0", "p1"]
+
+
+def test_failures_after_a_success_never_end_the_run(video: Path) -> None:
+    phrases = tuple(Phrase(f"p{i}", f"step {i}", i * 0.5, i * 0.5 + 0.4) for i in range(6))
+    method = FailsOn({p.text for p in phrases[1:]})
+    settings = LocalizeSettings(method="bridge", device="cpu", window=0.5)
+    tally_failures: list[PhraseFailure] = []
+    with PhraseLocalizer(settings, method_factory=lambda n, d: method) as localizer:
+        results = localize_phrases(
+            video, phrases, settings, on_failure=tally_failures.append, localizer=localizer
+        )
+    assert [r.phrase_id for r in results] == ["p0"]
+    assert len(tally_failures) == 5
+
+
+def test_failure_reasons_read_as_sentences() -> None:
+    assert failure_reason(UserFacingError("Cannot read 'a.mp4'.")) == "Cannot read 'a.mp4'."
+    assert failure_reason(MemoryError()) == "MemoryError"
+    assert failure_reason(ValueError("bad grid")) == "ValueError: bad grid"
+    tally = FailureTally()
+    tally.success()
+    for i in range(ABORT_AFTER_FAILURES + 2):
+        tally.failure(Phrase(f"p{i}", "x", 0.0, 1.0), RuntimeError("x"))
+    assert len(tally.failures) == ABORT_AFTER_FAILURES + 2
 
 
 def test_flow_method_end_to_end(video: Path) -> None:

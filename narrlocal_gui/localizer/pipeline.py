@@ -23,6 +23,11 @@ it returns the phrases finished so far (a phrase interrupted half-way is dropped
 caller knows it was cancelled when fewer results than phrases come back and its own
 ``cancel()`` is true. :meth:`PhraseLocalizer.localize` does raise ``Cancelled``.
 
+Failures: a phrase whose localization fails (a damaged stretch of the video, an error in
+the method) is skipped and reported as a :class:`PhraseFailure`; the others go on. Only
+when the first :data:`ABORT_AFTER_FAILURES` phrases all fail is the run broken rather than
+unlucky, and the error ends it (:class:`FailureTally`).
+
 torch is imported only when a device other than the CPU is considered or a method that
 needs it is loaded.
 """
@@ -31,12 +36,13 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import logging
 import math
 import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,9 +65,12 @@ if TYPE_CHECKING:
     from narrlocal_gui.media.source import FrameSource
 
 __all__ = [
+    "ABORT_AFTER_FAILURES",
     "DEVICES",
+    "FailureTally",
     "LocalizeSettings",
     "MethodFactory",
+    "PhraseFailure",
     "PhraseLocalizer",
     "PhraseResult",
     "covered_seconds",
@@ -73,6 +82,8 @@ __all__ = [
 
 #: Device preferences a user can give.
 DEVICES = ("auto", "cpu", "cuda", "mps")
+
+log = logging.getLogger(__name__)
 
 #: Methods that never use torch: they run on the CPU whatever the preference.
 _CPU_METHODS = frozenset({"centre", "flow"})
@@ -151,6 +162,51 @@ class PhraseResult:
             raise ValueError(f"seconds must be a finite number >= 0, not {self.seconds}")
         object.__setattr__(self, "track", tuple(self.track))
         object.__setattr__(self, "heatmaps", tuple(self.heatmaps))
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseFailure:
+    """A phrase that could not be localized, and why (one sentence for people)."""
+
+    phrase_id: str
+    text: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not self.phrase_id:
+            raise ValueError("phrase_id must not be empty")
+
+
+#: This many failures before any success end a run: every phrase would fail the same way.
+ABORT_AFTER_FAILURES = 3
+
+
+def failure_reason(exc: Exception) -> str:
+    """What went wrong, for people: a user-facing message as it is, anything else named."""
+    if isinstance(exc, UserFacingError):
+        return str(exc)
+    text = str(exc).strip() or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
+
+
+@dataclass(slots=True)
+class FailureTally:
+    """Counts a run's successes and failures and decides when a failure ends the run."""
+
+    succeeded: int = 0
+    failures: list[PhraseFailure] = field(default_factory=list)
+
+    def success(self) -> None:
+        self.succeeded += 1
+
+    def failure(self, phrase: Phrase, exc: Exception) -> PhraseFailure:
+        """Record ``exc`` for ``phrase``; re-raises it when the run is evidently broken."""
+        failure = PhraseFailure(phrase.id, phrase.text, failure_reason(exc))
+        self.failures.append(failure)
+        log.warning("localizing %r failed: %s", phrase.text, failure.reason, exc_info=exc)
+        if self.succeeded == 0 and len(self.failures) >= ABORT_AFTER_FAILURES:
+            raise exc
+        return failure
 
 
 # -- devices ---------------------------------------------------------------------------------
@@ -535,13 +591,15 @@ def localize_phrases(
     progress: Callable[[int, int, float | None], None] | None = None,
     cancel: CancelCallback | None = None,
     on_result: Callable[[PhraseResult], None] | None = None,
+    on_failure: Callable[[PhraseFailure], None] | None = None,
     localizer: PhraseLocalizer | None = None,
 ) -> list[PhraseResult]:
     """Localize ``phrases`` of the video in order; the results, one per phrase.
 
     ``progress(done, total, eta_seconds)`` is called before the first phrase (eta None) and
     after each one; the estimate weighs phrases by the video they add (overlapping windows
-    reuse features). ``on_result`` gets each result as soon as it is ready. When
+    reuse features). ``on_result`` gets each result as soon as it is ready, ``on_failure``
+    each phrase skipped because it failed (see the module; the progress counts it). When
     ``cancel()`` turns true the phrases finished so far are returned (see the module).
     ``localizer`` (kept open, with its method loaded, for the next call) must have
     ``settings``; without one, a localizer is made and closed here.
@@ -562,6 +620,7 @@ def localize_phrases(
         remaining = sum(weights)
         done_weight = 0.0
         started = time.perf_counter()
+        tally = FailureTally()
         for phrase, weight in zip(phrases, weights, strict=True):
             if cancel is not None and cancel():
                 break
@@ -569,15 +628,21 @@ def localize_phrases(
                 result = worker.localize(video_path, phrase, cancel=cancel)
             except Cancelled:
                 break
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
+            except Exception as exc:
+                failure = tally.failure(phrase, exc)
+                if on_failure is not None:
+                    on_failure(failure)
+            else:
+                tally.success()
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
             done_weight += weight
             remaining -= weight
             if progress is not None:
                 elapsed = time.perf_counter() - started
                 eta = elapsed / done_weight * max(remaining, 0.0) if done_weight > 0 else None
-                progress(len(results), total, eta)
+                progress(tally.succeeded + len(tally.failures), total, eta)
         return results
     finally:
         if own:

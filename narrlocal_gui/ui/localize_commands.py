@@ -7,7 +7,8 @@ result is merged into the run's step; the merge key is the run, so a second run 
 into the first; autosave waits for the end of a run, as a save would split it). A result is
 applied only if its phrase is still what was sent: a phrase whose
 text or times were edited meanwhile, or that was deleted, is skipped (localize it again).
-A cancel keeps the phrases already localized and leaves the others as they were.
+A cancel keeps the phrases already localized and leaves the others as they were. A phrase
+whose localization fails is skipped; the run goes on and lists the skipped ones at its end.
 
 The status bar shows where the localizer runs ("Localizer: CPU", "Localizer: GPU (CUDA) …"),
 and says so when it had to move to the CPU during a run (the GPU ran out of memory).
@@ -40,7 +41,7 @@ from narrlocal_gui.ui.settings import Preferences, PreferencesStore
 from narrlocal_gui.ui.worker_thread import WorkerThread
 
 if TYPE_CHECKING:
-    from narrlocal_gui.localizer.pipeline import PhraseResult
+    from narrlocal_gui.localizer.pipeline import PhraseFailure, PhraseResult
     from narrlocal_gui.ui.transcript_panel import TranscriptPanel
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,18 @@ NO_PHRASES = (
 NO_SELECTION = "Select a phrase in the transcript panel first, then localize it again."
 UNKNOWN_PHRASE = "That phrase no longer exists."
 STATUS_MS = 10_000
+#: Skipped phrases named in the end-of-run message; the rest are counted.
+FAILURES_LISTED = 5
 DEVICE_PREFIX = "Localizer: "
 
 #: The error dialog; tests record it instead.
 ShowError = Callable[[QWidget, str], None]
 
 _run_keys = itertools.count(1)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def localizer_options(prefs: Preferences) -> LocalizerOptions:
@@ -118,6 +125,8 @@ class _Run:
     applied: int = 0
     stale: int = 0
     notice: str = ""
+    #: (phrase text, reason) of the phrases skipped because they failed.
+    failed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -160,6 +169,7 @@ class LocalizeCommands(QObject):
 
         self._localize.connect(self.worker.localize)
         self.worker.phrase_localized.connect(self._on_phrase)
+        self.worker.phrase_failed.connect(self._on_phrase_failed)
         self.worker.stage_started.connect(self._on_stage)
         self.worker.progressed.connect(self._on_progress)
         self.worker.device_chosen.connect(self._on_device)
@@ -303,6 +313,16 @@ class LocalizeCommands(QObject):
         run.applied += 1
         self.phrase_applied.emit(result.phrase_id)
 
+    @Slot(int, object)
+    def _on_phrase_failed(self, job_id: int, failure: PhraseFailure) -> None:
+        run = self._current(job_id)
+        if run is None:
+            return
+        run.done += 1
+        if run.done < run.total:
+            self.label_changed.emit(progress_text(run.done, run.total))
+        run.failed.append((failure.text, failure.reason))
+
     @Slot(int, int, int)
     def _on_finished(self, job_id: int, _done: int, _total: int) -> None:
         run = self._current(job_id)
@@ -317,7 +337,22 @@ class LocalizeCommands(QObject):
                 f" {run.stale} changed while being localized and kept their old indicator: "
                 "localize them again (Ctrl+Shift+L)."
             )
+        if run.failed:
+            self._report_failures(run)
         self.status_reported.emit(message)
+
+    def _report_failures(self, run: _Run) -> None:
+        shown = run.failed[:FAILURES_LISTED]
+        lines = [f"• “{_short(text)}”: {reason}" for text, reason in shown]
+        if len(run.failed) > len(shown):
+            lines.append(f"… and {len(run.failed) - len(shown)} more (see the log).")
+        count = len(run.failed)
+        head = (
+            "1 phrase could not be localized and was skipped:"
+            if count == 1
+            else f"{count} phrases could not be localized and were skipped:"
+        )
+        self._show_error(self._window, head + "\n" + "\n".join(lines))
 
     @Slot(int, str)
     def _on_failed(self, job_id: int, message: str) -> None:

@@ -8,7 +8,9 @@ GUI's: even importing torch would freeze the window for seconds.
 A job is a tuple of phrases. Each phrase's result leaves by ``phrase_localized`` as soon as it
 is ready, so the GUI can show it while the rest is still being worked on. Cancelling is checked
 between phrases (and handed to the localizer for its own checks inside a phrase); the phrases
-finished before a cancel were already reported, and stay. A job superseded by a newer one
+finished before a cancel were already reported, and stay. A phrase that fails is skipped and
+reported by ``phrase_failed`` (the pipeline's ``FailureTally`` decides when failures mean the
+whole job is broken; then the job fails). A job superseded by a newer one
 stops the same way, and the GUI drops whatever it still reports by its job id.
 """
 
@@ -109,6 +111,7 @@ class LocalizerWorker(Worker):
     """Slot ``localize``; results tagged with the request's job id."""
 
     phrase_localized = Signal(int, object)  # job id, PhraseResult (as each phrase finishes)
+    phrase_failed = Signal(int, object)  # job id, PhraseFailure (the phrase was skipped)
     stage_started = Signal(int, str)  # job id, what the job does now; progress restarts at 0
     device_chosen = Signal(int, str)  # job id, where the localizer runs ("CPU", "GPU (CUDA)…")
     finished_all = Signal(int, int, int)  # job id, phrases done, phrases asked for
@@ -127,30 +130,38 @@ class LocalizerWorker(Worker):
         name = Path(video_path).name
 
         def work(progress: ProgressCallback, cancel: CancelCallback) -> int:
+            from narrlocal_gui.localizer.pipeline import FailureTally
+
+            tally = FailureTally()
             localizer = self._localizer_for(job_id, settings)
             notice = localizer.device_notice
             self.device_chosen.emit(job_id, notice)
             self.stage_started.emit(job_id, f"Localizing {total} phrases in '{name}'…")
             progress(0.0)
-            done = 0
-            for phrase in todo:
+            for done, phrase in enumerate(todo, start=1):
                 if cancel():
                     raise Cancelled("the localization was cancelled")
                 started = time.monotonic()
-                result = localizer.localize(Path(video_path), phrase, cancel=cancel)
-                if cancel():
-                    # Finished, but no longer wanted: whoever cancelled has moved on.
-                    raise Cancelled("the localization was cancelled")
-                done += 1
-                log.debug("localized %r in %.2f s", phrase.id, time.monotonic() - started)
-                self.phrase_localized.emit(job_id, result)
+                try:
+                    result = localizer.localize(Path(video_path), phrase, cancel=cancel)
+                except Cancelled:
+                    raise
+                except Exception as exc:
+                    self.phrase_failed.emit(job_id, tally.failure(phrase, exc))
+                else:
+                    if cancel():
+                        # Finished, but no longer wanted: whoever cancelled has moved on.
+                        raise Cancelled("the localization was cancelled")
+                    tally.success()
+                    log.debug("localized %r in %.2f s", phrase.id, time.monotonic() - started)
+                    self.phrase_localized.emit(job_id, result)
                 progress(done / total)
                 # Out of GPU memory, the localizer goes on on the CPU: say so.
                 now = localizer.device_notice
                 if now != notice:
                     notice = now
                     self.device_chosen.emit(job_id, notice)
-            return done
+            return tally.succeeded
 
         done = self.run_job(job_id, work, f"Cannot localize the phrases in '{name}'")
         if done is not None:

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import Box, HeatSample, Phrase, TrackPoint
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseResult
+from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseFailure, PhraseResult
 from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.ui.localizer_worker import (
     LOADING,
@@ -53,12 +53,12 @@ class FakeLocalizer:
         settings: object,
         *,
         gated: bool = False,
-        fail_on: str | None = None,
+        fail_on: str | tuple[str, ...] = (),
         notices: tuple[str, ...] = ("CPU",),
     ) -> None:
         self.settings = settings
         self.gated = gated
-        self.fail_on = fail_on
+        self.fail_on = (fail_on,) if isinstance(fail_on, str) else fail_on
         self.notices = list(notices)
         self.permits = threading.Semaphore(0)
         self.loaded_in: str | None = None
@@ -84,7 +84,7 @@ class FakeLocalizer:
                 if cancel is not None and cancel():
                     raise Cancelled("stopped inside a phrase")
         self.seen.append(phrase.id)
-        if phrase.id == self.fail_on:
+        if phrase.id in self.fail_on:
             raise UserFacingError(f"Cannot read '{Path(video_path).name}'.")
         if len(self.notices) > 1:
             self.notices.pop(0)  # e.g. the GPU ran out of memory: now on the CPU
@@ -105,6 +105,7 @@ class Recorder(QObject):
         self.results: list[PhraseResult] = []
         self.requested.connect(worker.localize)
         worker.phrase_localized.connect(self.on_phrase)
+        worker.phrase_failed.connect(self.on_phrase_failed)
         worker.stage_started.connect(self.on_stage)
         worker.device_chosen.connect(self.on_device)
         worker.finished_all.connect(self.on_finished)
@@ -116,6 +117,11 @@ class Recorder(QObject):
         assert isinstance(result, PhraseResult)
         self.results.append(result)
         self.events.append(("phrase", job, result.phrase_id))
+
+    @Slot(int, object)
+    def on_phrase_failed(self, job: int, failure: object) -> None:
+        assert isinstance(failure, PhraseFailure)
+        self.events.append(("skipped", job, failure.phrase_id, failure.reason))
 
     @Slot(int, str)
     def on_stage(self, job: int, text: str) -> None:
@@ -238,11 +244,23 @@ def test_a_stale_job_does_nothing_and_a_new_one_reuses_the_localizer(
     assert r.made[1].settings == LocalizerOptions(window=2.0)
 
 
-def test_a_failure_is_reported_after_the_phrases_before_it(rig: Any, qtbot: QtBot) -> None:
+def test_a_failing_phrase_is_skipped_and_the_rest_goes_on(rig: Any, qtbot: QtBot) -> None:
     r = rig(fail_on="p2")
     job = r.start()
+    qtbot.waitUntil(lambda: bool(r.rec.kinds("finished")), timeout=5000)
+    assert [e[2] for e in r.rec.kinds("phrase")] == ["p1", "p3"]
+    assert r.rec.kinds("skipped") == [("skipped", job, "p2", "Cannot read 'clip.mp4'.")]
+    assert r.rec.kinds("finished") == [("finished", job, 2, 3)]
+    assert r.rec.kinds("failed") == []
+
+
+def test_a_job_whose_first_phrases_all_fail_fails(rig: Any, qtbot: QtBot) -> None:
+    phrases = (*PHRASES, Phrase("p4", "close the box", 6.0, 7.0))
+    r = rig(fail_on=("p1", "p2", "p3", "p4"))
+    job = r.start(phrases=phrases)
     qtbot.waitUntil(lambda: bool(r.rec.kinds("failed")), timeout=5000)
-    assert [e[2] for e in r.rec.kinds("phrase")] == ["p1"]
+    assert r.made[0].seen == ["p1", "p2", "p3"]  # the fourth is not tried
+    assert len(r.rec.kinds("skipped")) == 2  # the third ends the job instead
     assert r.rec.kinds("failed") == [("failed", job, "Cannot read 'clip.mp4'.")]
     assert r.rec.kinds("finished") == []
 

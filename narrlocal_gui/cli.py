@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from narrlocal_gui import __version__, cli_localize, cli_localizer, cli_narration
+from narrlocal_gui import (
+    __version__,
+    cli_export,
+    cli_localize,
+    cli_localizer,
+    cli_narration,
+    cli_synth,
+    cli_train,
+)
 from narrlocal_gui.cli_common import check_output, fraction_progress
 from narrlocal_gui.errors import UserFacingError
 
@@ -389,9 +397,8 @@ def _run_frame(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from narrlocal_gui.core.project_io import atomic_write_bytes, load_project, looks_like_project
-    from narrlocal_gui.core.visibility import visible_indicators
     from narrlocal_gui.media.source import open_media
-    from narrlocal_gui.render.compose import render_indicators
+    from narrlocal_gui.render.frame_render import render_frame
 
     out: Path = args.output
     image_format = _IMAGE_FORMATS.get(out.suffix.lower())
@@ -418,21 +425,7 @@ def _run_frame(args: argparse.Namespace) -> int:
             )
         image = source.frame_at(t).image
     if project is not None and not args.no_indicators:
-        video = project.video
-        height, width = int(image.shape[0]), int(image.shape[1])
-        # Boxes are in the source's pixels; if the project recorded another size (e.g. a
-        # proxy file), scale them to this picture.
-        source_size = None
-        if (
-            video is not None
-            and video.width
-            and video.height
-            and (video.width, video.height) != (width, height)
-        ):
-            source_size = (video.width, video.height)
-        image = render_indicators(
-            image, visible_indicators(project, t), project.display, source_size=source_size
-        )
+        image = render_frame(image, project, t)
     buffer = io.BytesIO()
     Image.fromarray(image, mode="RGB").save(buffer, format=image_format)
     try:
@@ -501,6 +494,27 @@ COMMANDS: list[Command] = [
         cli_localize.LOCALIZE_DESCRIPTION,
         cli_localize.configure_localize,
         cli_localize.run_localize,
+    ),
+    Command(
+        "export",
+        cli_export.EXPORT_SUMMARY,
+        cli_export.EXPORT_DESCRIPTION,
+        cli_export.configure_export,
+        cli_export.run_export,
+    ),
+    Command(
+        "synth",
+        cli_synth.SYNTH_SUMMARY,
+        cli_synth.SYNTH_DESCRIPTION,
+        cli_synth.configure_synth,
+        cli_synth.run_synth,
+    ),
+    Command(
+        "train",
+        cli_train.TRAIN_SUMMARY,
+        cli_train.TRAIN_DESCRIPTION,
+        cli_train.configure_train,
+        cli_train.run_train,
     ),
     Command(
         "eval",

@@ -23,3 +23,7 @@ class ProjectFileError(UserFacingError):
 
 class ProjectVersionError(ProjectFileError):
     """A project file written by a newer NarrLocal."""
+
+
+class ExportError(UserFacingError):
+    """An export that cannot be written: missing video facts, an existing file, a bad folder."""

@@ -72,7 +72,19 @@ def run_subprocess(*argv: str | Path, **env: str) -> subprocess.CompletedProcess
 def test_help_lists_the_subcommands(capfd: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capfd, "--help")
     assert code == 0
-    names = ["info", "demo", "check", "frame", "transcribe", "align", "localize", "eval"]
+    names = [
+        "info",
+        "demo",
+        "check",
+        "frame",
+        "transcribe",
+        "align",
+        "localize",
+        "export",
+        "synth",
+        "train",
+        "eval",
+    ]
     for name in names:
         assert name in out
     assert [c.name for c in cli.COMMANDS] == names

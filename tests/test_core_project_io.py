@@ -50,6 +50,7 @@ def full_project(video_path: Path) -> Project:
                 ),
                 heatmaps=(HeatSample(1.0, np.linspace(0, 1, 49).reshape(7, 7)),),
                 score=0.75,
+                hide_interpolated=True,
             ),
             Indicator("i2", "p2", enabled=False),
         ),
@@ -71,7 +72,16 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
     assert back.video is not None and Path(back.video.path) == video.resolve()
     assert back.video.fps == 29.97
     for a, b in zip(back.indicators, proj.indicators, strict=True):
-        assert (a.id, a.style, a.enabled, a.duration_override, a.color, a.track, a.score) == (
+        assert (
+            a.id,
+            a.style,
+            a.enabled,
+            a.duration_override,
+            a.color,
+            a.track,
+            a.score,
+            a.hide_interpolated,
+        ) == (
             b.id,
             b.style,
             b.enabled,
@@ -79,6 +89,7 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
             b.color,
             b.track,
             b.score,
+            b.hide_interpolated,
         )
         assert len(a.heatmaps) == len(b.heatmaps)
         for ha, hb in zip(a.heatmaps, b.heatmaps, strict=True):

@@ -227,6 +227,8 @@ class Indicator:
 
     ``duration_override`` is seconds from the phrase start; None uses the project default.
     ``track`` and ``heatmaps`` are sorted by time (sorted on construction).
+    ``hide_interpolated``: the box shows only on the frames of its track points (keyframes),
+    not on the frames between them (see :func:`narrlocal_gui.core.visibility.visible_indicators`).
     """
 
     id: str
@@ -238,6 +240,7 @@ class Indicator:
     track: tuple[TrackPoint, ...] = ()
     heatmaps: tuple[HeatSample, ...] = field(default=(), compare=False)
     score: float | None = None
+    hide_interpolated: bool = False
 
     def __post_init__(self) -> None:
         if not self.id:

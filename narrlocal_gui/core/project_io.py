@@ -117,6 +117,7 @@ def project_to_json(project: Project, base_dir: Path | None = None) -> dict[str,
                 "duration_override": i.duration_override,
                 "color": list(i.color),
                 "score": i.score,
+                "hide_interpolated": i.hide_interpolated,
                 "track": [
                     {"time": p.time, "box": list(p.box.as_tuple()), "human": p.human}
                     for p in i.track
@@ -361,6 +362,8 @@ def _read_indicator(r: _Reader, i: Mapping[str, Any], iw: str) -> Indicator:
             track=tuple(track),
             heatmaps=tuple(heatmaps),
             score=r.get(i, "score", float, iw, None),
+            # Absent in files written before box correction: every frame shows the box.
+            hide_interpolated=r.get(i, "hide_interpolated", bool, iw, False),
         )
 
 

@@ -2,11 +2,19 @@
 
 A pure function of the project and a time: the player and the exporter both call it, so
 the preview and the exported video can never disagree about what is on screen.
+
+Frames and track points: an indicator with ``hide_interpolated`` shows its box only on the
+frames that carry a track point (a keyframe). The frame shown at ``t`` carries point ``p`` when
+``-tolerance <= t - p < 1.5 * tolerance``, ``tolerance`` being half a frame: the exporter asks
+at each frame's own start time (exactly on the point), the player asks at whatever time the
+clock reached, usually a little after the frame started. The window stops short of a whole
+frame after the point, so millisecond-rounded timestamps never put the point on two frames.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +31,29 @@ from narrlocal_gui.core.model import (
     Rgb,
     TrackPoint,
 )
+
+#: Half a frame at 30 fps: the frame tolerance of a project whose frame rate is unknown.
+DEFAULT_FRAME_TOLERANCE = 1.0 / 60.0
+
+
+def frame_tolerance(project: Project) -> float:
+    """Half a frame of the project's video, in seconds (see DEFAULT_FRAME_TOLERANCE)."""
+    fps = None if project.video is None else project.video.fps
+    if fps is None or not math.isfinite(fps) or fps <= 0.0:
+        return DEFAULT_FRAME_TOLERANCE
+    return 0.5 / fps
+
+
+def point_on_frame(track: tuple[TrackPoint, ...], t: float, tolerance: float) -> TrackPoint | None:
+    """The track point on the frame shown at ``t`` (see the module), the nearest if several."""
+    if not track:
+        return None
+    times = [p.time for p in track]
+    lo = bisect.bisect_right(times, t - 1.5 * tolerance)
+    hi = bisect.bisect_right(times, t + tolerance)
+    if lo >= hi:
+        return None
+    return min(track[lo:hi], key=lambda p: abs(p.time - t))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -91,8 +122,16 @@ def heatmap_at(samples: tuple[HeatSample, ...], t: float) -> npt.NDArray[np.floa
     return blended
 
 
-def visible_indicators(project: Project, t: float) -> list[VisibleIndicator]:
-    """The enabled indicators whose display span contains ``t``, in project order."""
+def visible_indicators(
+    project: Project, t: float, tolerance: float | None = None
+) -> list[VisibleIndicator]:
+    """The enabled indicators whose display span contains ``t``, in project order.
+
+    ``tolerance`` is half a frame (None: :func:`frame_tolerance` of the project); it matters
+    only for indicators with ``hide_interpolated``, whose box is None off their keyframes.
+    """
+    if tolerance is None:
+        tolerance = frame_tolerance(project)
     phrases = {p.id: p for p in project.phrases}
     out: list[VisibleIndicator] = []
     for ind in project.indicators:
@@ -102,13 +141,18 @@ def visible_indicators(project: Project, t: float) -> list[VisibleIndicator]:
         start, end = display_span(ind, phrase, project.display)
         if not (start <= t < end):
             continue
+        if ind.hide_interpolated:
+            point = point_on_frame(ind.track, t, tolerance)
+            box = None if point is None else point.box
+        else:
+            box = box_at(ind.track, t)
         out.append(
             VisibleIndicator(
                 indicator_id=ind.id,
                 style=ind.style,
                 color=ind.color,
                 label=phrase.text,
-                box=box_at(ind.track, t),
+                box=box,
                 heatmap=heatmap_at(ind.heatmaps, t),
             )
         )

@@ -402,9 +402,10 @@ def _module_class() -> type[nn.Module]:
             word_mask: Tensor,
             need_weights: bool,
             need_hidden: bool,
+            pairs: tuple[Tensor, Tensor] | None = None,
         ) -> dict[str, Any]:
             cfg = self.config
-            batch, frames, _, rows, cols = video.shape
+            clips, frames, _, rows, cols = video.shape
             n_words = int(words.shape[1])
             grid = (int(frames), int(rows), int(cols))
             n_video = frames * rows * cols
@@ -417,12 +418,20 @@ def _module_class() -> type[nn.Module]:
                 + self.row_embed.weight[:rows][None, None, :, None]
                 + self.col_embed.weight[:cols][None, None, None, :]
                 + self.type_embed.weight[_VIDEO]
-            ).reshape(batch, n_video, -1)
+            ).reshape(clips, n_video, -1)
             s = (
                 self.word_proj(words)
                 + self.word_pos.weight[:n_words]
                 + self.type_embed.weight[_WORD]
             )
+            word_values = self.word_value(words)
+            if pairs is not None:
+                # Pair (clip_index[k], phrase_index[k]): the projections depend on one side
+                # only, so each clip and phrase is projected once, not once per pair.
+                clip_index, phrase_index = pairs
+                v, s = v[clip_index], s[phrase_index]
+                word_values, word_mask = word_values[phrase_index], word_mask[phrase_index]
+            batch = int(v.shape[0])
             parts = [v, s]
             key_ok = [
                 torch.ones(batch, n_video, dtype=torch.bool, device=device),
@@ -477,7 +486,7 @@ def _module_class() -> type[nn.Module]:
                 "layer_video_embeddings": torch.stack(layer_video, dim=1),
                 "layer_text_embeddings": torch.stack(layer_text, dim=1),
                 "score": score,
-                "word_values": self.word_value(words),
+                "word_values": word_values,
                 "grid": grid,
                 "attentions": tuple(attentions),
                 "hidden": tuple(hidden),
@@ -545,9 +554,14 @@ class CommaModel:
         *,
         return_attention: bool = False,
         return_hidden: bool = False,
+        pairs: tuple[Tensor, Tensor] | None = None,
     ) -> CommaOutput:
         """Run B pairs: ``video`` (B, T, C, h, w) grid features, ``words`` (B, N, 384) word
-        features, ``word_mask`` (B, N) True for real words (None: all real)."""
+        features, ``word_mask`` (B, N) True for real words (None: all real).
+
+        ``pairs`` = (clip indices, phrase indices), two (P,) tensors: run the P pairs
+        ``(video[c], words[p])`` instead, each clip and phrase projected once (training
+        scores every clip of a batch with every phrase)."""
         import torch
 
         if word_mask is None:
@@ -555,7 +569,11 @@ class CommaModel:
         else:
             word_mask = word_mask.to(device=words.device, dtype=torch.bool)
         _check_inputs(self.config, video, words, word_mask)
-        out = self.module(video, words, word_mask, return_attention, return_hidden)
+        if pairs is not None and pairs[0].shape != pairs[1].shape:
+            raise ValueError("pairs must be two index tensors of one shape")
+        out = self.module(video, words, word_mask, return_attention, return_hidden, pairs)
+        if pairs is not None:
+            word_mask = word_mask[pairs[1]]
         return CommaOutput(word_mask=word_mask, **out)
 
     __call__ = forward

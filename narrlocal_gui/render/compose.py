@@ -35,7 +35,13 @@ from narrlocal_gui.core.model import DisplaySettings, IndicatorStyle
 from narrlocal_gui.core.visibility import VisibleIndicator
 from narrlocal_gui.render.boxes import draw_outline, scaled_line_width
 from narrlocal_gui.render.geometry import PixelRect, bounds_to_rect, map_box
-from narrlocal_gui.render.heatmap import Heat, blend_heat, gaussian_blob, heat_from_grid
+from narrlocal_gui.render.heatmap import (
+    Levels,
+    blend_levels,
+    gaussian_blob,
+    levels_from_grid,
+    to_levels,
+)
 from narrlocal_gui.render.labels import draw_label, label_font_size
 from narrlocal_gui.render.regions import WHITE, RegionShift, apply_surround, shift_regions
 
@@ -75,7 +81,7 @@ def render_indicators(
     inside: list[PixelRect] = []
     darken = 0.0
     grayscale = False
-    heat: Heat | None = None
+    heat: Levels | None = None
     shifts: list[RegionShift] = []
     outlines: list[tuple[PixelRect, VisibleIndicator]] = []
     labels: list[tuple[PixelRect, VisibleIndicator]] = []
@@ -111,7 +117,7 @@ def render_indicators(
     if surround:
         apply_surround(out, inside, darken, grayscale)
     if heat is not None:
-        blend_heat(out, heat, settings.heatmap_opacity)
+        blend_levels(out, heat, settings.heatmap_opacity)
     if shifts:
         shift_regions(out, shifts)
     if outlines:
@@ -131,12 +137,12 @@ def _heat_layer(
     rect: PixelRect | None,
     width: int,
     height: int,
-) -> Heat | None:
+) -> Levels | None:
     """The indicator's heat at frame resolution: its grid, else a blob over its box."""
     if ind.heatmap is not None:
-        layer = heat_from_grid(ind.heatmap, width, height)
+        layer = levels_from_grid(ind.heatmap, width, height)
         if layer is not None:
             return layer
     if bounds is not None and rect is not None:
-        return gaussian_blob(bounds, width, height)
+        return to_levels(gaussian_blob(bounds, width, height))
     return None

@@ -2,10 +2,17 @@
 
 The heat itself is the blend weight (``alpha = heat * opacity``), so cold parts of the frame
 keep the picture and only the hot parts take the colormap's colour.
+
+Drawing works on *levels*, the heat quantised to 8 bits (0 = cold, 255 = hottest): the last
+upscaling step, the merging of several maps and the blend then all run on bytes, and the
+colour and blend weight of a level come from lookup tables. Quantising costs at most one
+level of colour and keeps a playing video's heat map cheap enough for the player and the
+exporter, which draw it on every frame.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import cast
 
 import cv2
@@ -16,6 +23,7 @@ from narrlocal_gui.render.geometry import Bounds
 
 Frame = npt.NDArray[np.uint8]
 Heat = npt.NDArray[np.float32]
+Levels = npt.NDArray[np.uint8]
 
 #: Inferno is perceptually uniform and readable with colour-vision deficiencies, matching the
 #: colour-blind-safe indicator palette; its dark cold end carries little weight anyway.
@@ -40,25 +48,63 @@ def heat_from_grid(grid: npt.ArrayLike, width: int, height: int) -> Heat | None:
     Bicubic, clipped back to [0, 1] because it overshoots near sharp peaks. None for a grid
     that is not a non-empty 2-D array; non-finite cells count as cold.
     """
+    cells = _cells(grid, width, height)
+    if cells is None:
+        return None
+    if cells.shape == (1, 1):
+        return np.full((height, width), cells[0, 0], dtype=np.float32)
+    coarse = _coarse(cells, width, height)
+    if coarse is not None:
+        return cast(Heat, cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR))
+    heat = cast(Heat, cv2.resize(cells, (width, height), interpolation=cv2.INTER_CUBIC))
+    return np.clip(heat, 0.0, 1.0, out=heat)
+
+
+def levels_from_grid(grid: npt.ArrayLike, width: int, height: int) -> Levels | None:
+    """:func:`heat_from_grid` as levels, its last (bilinear) upscaling step done in 8 bits."""
+    cells = _cells(grid, width, height)
+    if cells is None:
+        return None
+    if cells.shape == (1, 1):
+        return np.full((height, width), round(float(cells[0, 0]) * 255.0), dtype=np.uint8)
+    coarse = _coarse(cells, width, height)
+    if coarse is not None:
+        return cast(
+            Levels, cv2.resize(to_levels(coarse), (width, height), interpolation=cv2.INTER_LINEAR)
+        )
+    heat = cast(Heat, cv2.resize(cells, (width, height), interpolation=cv2.INTER_CUBIC))
+    return to_levels(heat)
+
+
+def _cells(grid: npt.ArrayLike, width: int, height: int) -> Heat | None:
+    """The grid as contiguous float32 in [0, 1] (1x1 grids clipped), or None if unusable."""
     cells = np.asarray(grid, dtype=np.float32)
     if cells.ndim != 2 or cells.size == 0 or width <= 0 or height <= 0:
         return None
     if not np.all(np.isfinite(cells)):
         cells = np.nan_to_num(cells, nan=0.0, posinf=1.0, neginf=0.0)
     if cells.shape == (1, 1):
-        return np.full((height, width), np.clip(cells[0, 0], 0.0, 1.0), dtype=np.float32)
-    cells = np.ascontiguousarray(cells)
-    # Bicubic straight to full resolution costs ~1 ms at 720p; bicubic to a quarter of it and
-    # bilinear the rest of the way looks the same (the field is smooth by then) at a tenth.
-    coarse = (max(1, -(-width // UPSCALE_STEP)), max(1, -(-height // UPSCALE_STEP)))
-    if coarse[0] > cells.shape[1] and coarse[1] > cells.shape[0]:
-        cells = cast(Heat, cv2.resize(cells, coarse, interpolation=cv2.INTER_CUBIC))
-        np.clip(cells, 0.0, 1.0, out=cells)
-        heat = cast(Heat, cv2.resize(cells, (width, height), interpolation=cv2.INTER_LINEAR))
-    else:
-        heat = cast(Heat, cv2.resize(cells, (width, height), interpolation=cv2.INTER_CUBIC))
-        np.clip(heat, 0.0, 1.0, out=heat)
-    return heat
+        return np.clip(cells, 0.0, 1.0)
+    return np.ascontiguousarray(cells)
+
+
+def _coarse(cells: Heat, width: int, height: int) -> Heat | None:
+    """The grid bicubically upscaled to 1/UPSCALE_STEP of the frame and clipped, or None when
+    the frame is too small for two steps.
+
+    Bicubic straight to full resolution costs ~1 ms at 720p; bicubic to a quarter of it and
+    bilinear the rest of the way looks the same (the field is smooth by then) at a tenth.
+    """
+    size = (max(1, -(-width // UPSCALE_STEP)), max(1, -(-height // UPSCALE_STEP)))
+    if not (size[0] > cells.shape[1] and size[1] > cells.shape[0]):
+        return None
+    coarse = cast(Heat, cv2.resize(cells, size, interpolation=cv2.INTER_CUBIC))
+    return np.clip(coarse, 0.0, 1.0, out=coarse)
+
+
+def to_levels(heat: Heat) -> Levels:
+    """Heat in [0, 1] as levels 0..255 (rounded; values outside are saturated)."""
+    return cast(Levels, cv2.convertScaleAbs(heat, alpha=255.0))
 
 
 def gaussian_blob(bounds: Bounds, width: int, height: int) -> Heat:
@@ -83,22 +129,46 @@ def gaussian_blob(bounds: Bounds, width: int, height: int) -> Heat:
 
 def colorize(heat: Heat) -> Frame:
     """``heat`` (H x W, 0..1) as an RGB image in the colormap."""
-    levels = cv2.convertScaleAbs(heat, alpha=255.0)
-    return cast(Frame, cv2.applyColorMap(levels, _RGB_LUT))
+    return cast(Frame, cv2.applyColorMap(to_levels(heat), _RGB_LUT))
 
 
 def blend_heat(frame: Frame, heat: Heat, opacity: float) -> None:
     """Blend the coloured ``heat`` over ``frame`` (in place) with weight ``heat * opacity``.
 
-    ``heat`` must have the frame's height and width.
+    ``heat`` must have the frame's height and width. See :func:`blend_levels`.
+    """
+    blend_levels(frame, to_levels(heat), opacity)
+
+
+def blend_levels(frame: Frame, levels: Levels, opacity: float) -> None:
+    """Blend the coloured ``levels`` over ``frame`` (in place), level L with weight
+    ``w = round(L * opacity)`` / 255: ``frame * (255 - w) / 255 + colour * w / 255``, each term
+    rounded (within one level of the exact blend).
+
+    Weight 0 keeps the frame exactly and level 255 at full opacity gives the colormap exactly.
+    ``levels`` must have the frame's height and width.
     """
     if opacity <= 0.0:
         return
-    alpha = heat * np.float32(min(opacity, 1.0))
-    keep = np.float32(1.0) - alpha
-    # Blending straight into a contiguous ``frame`` saves a full-frame copy; cv2 rejects other
-    # layouts as dst, so those get the result assigned.
-    dst = frame if frame.flags.c_contiguous else None
-    result = cv2.blendLinear(frame, colorize(heat), keep, alpha, dst=dst)
-    if result is not frame:
-        frame[...] = result
+    keep, colored = _blend_tables(min(float(opacity), 1.0))
+    # One-channel lookups where the channels are equal: a 3-channel LUT costs three times more.
+    keep3 = cv2.cvtColor(cv2.LUT(levels, keep), cv2.COLOR_GRAY2RGB)
+    # Writing straight into a contiguous ``frame`` saves a full-frame copy; cv2 rejects other
+    # layouts as dst, so those are blended in a copy that is assigned back.
+    target = frame if frame.flags.c_contiguous else np.ascontiguousarray(frame)
+    cv2.multiply(target, keep3, dst=target, scale=1.0 / 255.0)
+    cv2.add(target, cv2.applyColorMap(levels, colored), dst=target)
+    if target is not frame:
+        frame[...] = target
+
+
+@functools.lru_cache(maxsize=8)
+def _blend_tables(opacity: float) -> tuple[Levels, Frame]:
+    """Per level: the frame's weight 255 - w (a 256-entry table) and the colour premultiplied
+    by w / 255 (a 256 x 1 x 3 colormap)."""
+    weight = np.rint(np.arange(256, dtype=np.float64) * opacity)
+    colored = np.rint(_RGB_LUT.reshape(256, 3).astype(np.float64) * (weight / 255.0)[:, None])
+    return (
+        np.ascontiguousarray(255.0 - weight, dtype=np.uint8),
+        np.ascontiguousarray(colored.reshape(256, 1, 3), dtype=np.uint8),
+    )

@@ -26,6 +26,10 @@ class Actions:
     recover: QAction
     save: QAction
     save_as: QAction
+    export_video: QAction
+    export_annotations: QAction
+    export_still: QAction
+    cancel_export: QAction
     preferences: QAction
     quit: QAction
     undo: QAction
@@ -40,6 +44,9 @@ class Actions:
     shuttle_forward: QAction
     to_start: QAction
     to_end: QAction
+    set_in_point: QAction
+    set_out_point: QAction
+    clear_in_out: QAction
     mute: QAction
     previous_phrase: QAction
     next_phrase: QAction
@@ -50,6 +57,11 @@ class Actions:
     localize_all: QAction
     localize_selected: QAction
     cancel_localization: QAction
+    draw_box: QAction
+    previous_keyframe: QAction
+    next_keyframe: QAction
+    delete_keyframe: QAction
+    delete_box: QAction
     shortcuts_help: QAction
     about: QAction
 
@@ -115,6 +127,14 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
     mute.setCheckable(True)
     about = _action(parent, "&About NarrLocal", None, "About NarrLocal")
     about.setMenuRole(QAction.MenuRole.AboutRole)
+    draw_box = _action(
+        parent,
+        "&Draw Box",
+        "B",
+        "Drag on the picture to draw the box of the selected phrase at this frame "
+        "(or Shift+drag at any time)",
+    )
+    draw_box.setCheckable(True)
     return Actions(
         open_video=_action(parent, "&Open Video…", "Ctrl+O", "Open a video file"),
         open_project=_action(
@@ -125,6 +145,28 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
         ),
         save=_action(parent, "&Save", "Ctrl+S", "Save the project"),
         save_as=_action(parent, "Save &As…", "Ctrl+Shift+S", "Save the project to a new file"),
+        export_video=_action(
+            parent,
+            "&Export Video…",
+            "Ctrl+E",
+            "Write the video with its indicators drawn on it as an MP4 file",
+        ),
+        export_annotations=_action(
+            parent,
+            "Export A&nnotations…",
+            "Ctrl+Shift+E",
+            "Write the boxes and phrases as COCO, CVAT, MOT, subtitles, CSV or a project file",
+        ),
+        # Not Ctrl+Alt+E: AltGr is Ctrl+Alt on Windows, and AltGr+E types the euro sign.
+        export_still=_action(
+            parent,
+            "Export S&till Frame…",
+            "Ctrl+Shift+F",
+            "Save the frame at the playhead, with its indicators, as a PNG image",
+        ),
+        cancel_export=_action(
+            parent, "Cancel E&xport", None, "Stop the export; nothing is written"
+        ),
         preferences=preferences,
         quit=quit_action,
         undo=undo,
@@ -143,6 +185,14 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
         ),
         to_start=_action(parent, "Go to S&tart", "Home", "Jump to the first frame"),
         to_end=_action(parent, "Go to &End", "End", "Jump to the last frame"),
+        # The keys of every video editor (Premiere, Resolve, Kdenlive, Avid).
+        set_in_point=_action(
+            parent, "Set &In Point", "I", "Mark the playhead as the start of the range to export"
+        ),
+        set_out_point=_action(
+            parent, "Set O&ut Point", "O", "Mark the playhead as the end of the range to export"
+        ),
+        clear_in_out=_action(parent, "&Clear In/Out", "Alt+X", "Remove the in and out points"),
         mute=mute,
         previous_phrase=_action(
             parent, "Pre&vious Phrase", "Up", "Jump to the start of the previous phrase"
@@ -188,6 +238,33 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
             None,
             "Stop localizing; the phrases already localized are kept",
         ),
+        draw_box=draw_box,
+        # Alt+arrows: the keyframe keys of Kdenlive, beside Left/Right (frames) and
+        # Shift+Left/Right (jumps); a modified key, so no text field ever needs it.
+        previous_keyframe=_action(
+            parent,
+            "&Previous Keyframe",
+            "Alt+Left",
+            "Go to the previous keyframe of the selected box (of any box when none is selected)",
+        ),
+        next_keyframe=_action(
+            parent,
+            "&Next Keyframe",
+            "Alt+Right",
+            "Go to the next keyframe of the selected box (of any box when none is selected)",
+        ),
+        delete_keyframe=_action(
+            parent,
+            "Delete &Keyframe",
+            "Delete",
+            "Delete the selected box's keyframe on this frame",
+        ),
+        delete_box=_action(
+            parent,
+            "Delete &Box",
+            "Shift+Delete",
+            "Delete the selected indicator's box on every frame",
+        ),
         shortcuts_help=_action(
             parent, "&Keyboard Shortcuts", StandardKey.HelpContents, "List the keyboard shortcuts"
         ),
@@ -201,7 +278,7 @@ def build_menus(
     recent_menu: QMenu,
     view_actions: Sequence[QAction] = (),
 ) -> None:
-    """File, Edit, View, Playback, Narration, Localize and Help menus in the window's menu bar.
+    """File, Edit, View, Playback, Narration, Localize, Boxes and Help menus in the menu bar.
 
     ``view_actions`` (the docks' show/hide toggles) fill the View menu.
 
@@ -218,6 +295,11 @@ def build_menus(
     file_menu.addSeparator()
     file_menu.addAction(actions.save)
     file_menu.addAction(actions.save_as)
+    file_menu.addSeparator()
+    file_menu.addAction(actions.export_video)
+    file_menu.addAction(actions.export_annotations)
+    file_menu.addAction(actions.export_still)
+    file_menu.addAction(actions.cancel_export)
     file_menu.addSeparator()
     file_menu.addAction(actions.preferences)
     file_menu.addSeparator()
@@ -246,6 +328,9 @@ def build_menus(
     for action in (actions.to_start, actions.to_end, actions.previous_phrase, actions.next_phrase):
         playback.addAction(action)
     playback.addSeparator()
+    for action in (actions.set_in_point, actions.set_out_point, actions.clear_in_out):
+        playback.addAction(action)
+    playback.addSeparator()
     playback.addAction(actions.mute)
 
     narration = bar.addMenu("&Narration")
@@ -260,6 +345,15 @@ def build_menus(
     localize.addAction(actions.localize_selected)
     localize.addSeparator()
     localize.addAction(actions.cancel_localization)
+
+    boxes = bar.addMenu("&Boxes")
+    boxes.addAction(actions.draw_box)
+    boxes.addSeparator()
+    boxes.addAction(actions.previous_keyframe)
+    boxes.addAction(actions.next_keyframe)
+    boxes.addSeparator()
+    boxes.addAction(actions.delete_keyframe)
+    boxes.addAction(actions.delete_box)
 
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(actions.shortcuts_help)

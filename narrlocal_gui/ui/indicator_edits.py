@@ -1,16 +1,21 @@
-"""The indicator panel's requests as undoable edits of the document.
+"""The indicator panel's and the box editor's requests as undoable edits of the document.
 
 Each slot names the edit for the Undo menu and applies one pure function from
-:mod:`narrlocal_gui.core.edits`. Duration changes merge while the user keeps stepping the
-same spin box, so one Undo takes back the whole adjustment.
+:mod:`narrlocal_gui.core.edits` or :mod:`narrlocal_gui.core.track_edits`. Duration changes
+merge while the user keeps stepping the same spin box, so one Undo takes back the whole
+adjustment; each box correction is a step of its own.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Slot
+from collections.abc import Callable
+from typing import Any
 
-from narrlocal_gui.core import edits
-from narrlocal_gui.core.model import IndicatorStyle
+from PySide6.QtCore import QObject, Signal, Slot
+
+from narrlocal_gui.core import edits, track_edits
+from narrlocal_gui.core.ids import new_id
+from narrlocal_gui.core.model import Box, IndicatorStyle, Project
 from narrlocal_gui.ui.document import ProjectDocument
 
 _LABEL_CHARS = 40
@@ -21,16 +26,27 @@ def _seconds(value: float | None, none_text: str) -> str:
 
 
 class IndicatorEdits(QObject):
+    rejected = Signal(str)  # why an edit was not made, for the user
+
     def __init__(self, document: ProjectDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._document = document
 
     def _name(self, indicator_id: str) -> str:
         project = self._document.project
-        text = project.phrase(project.indicator(indicator_id).phrase_id).text
+        return self._phrase_name(project.indicator(indicator_id).phrase_id)
+
+    def _phrase_name(self, phrase_id: str) -> str:
+        text = " ".join(self._document.project.phrase(phrase_id).text.split())
         if len(text) > _LABEL_CHARS:
             text = text[: _LABEL_CHARS - 1] + "…"
         return f"“{text}”"
+
+    def _apply(self, text: str, fn: Callable[..., Project], *args: Any) -> None:
+        try:
+            self._document.apply(text, fn, *args)
+        except ValueError as exc:
+            self.rejected.emit(str(exc))
 
     @Slot(str, bool)
     def set_enabled(self, indicator_id: str, enabled: bool) -> None:
@@ -77,4 +93,57 @@ class IndicatorEdits(QObject):
             "Show all indicators" if enabled else "Hide all indicators",
             edits.set_all_enabled,
             enabled,
+        )
+
+    # -- box corrections (keyframes) -----------------------------------------------------------
+    @Slot(str, float, object, float, str)
+    def set_keyframe(
+        self, indicator_id: str, t: float, box: Box, tolerance: float, verb: str = "Move"
+    ) -> None:
+        """A moved or resized box (``verb`` names it in the Undo menu)."""
+        self._apply(
+            f"{verb} box of {self._name(indicator_id)}",
+            track_edits.set_keyframe,
+            indicator_id,
+            t,
+            box,
+            tolerance,
+        )
+
+    @Slot(str, float, object, float)
+    def draw_box(self, phrase_id: str, t: float, box: Box, tolerance: float) -> None:
+        self._apply(
+            f"Draw box for {self._phrase_name(phrase_id)}",
+            track_edits.add_box_for_phrase,
+            phrase_id,
+            t,
+            box,
+            tolerance,
+            new_id("ind"),
+        )
+
+    @Slot(str, float, float)
+    def delete_keyframe(self, indicator_id: str, t: float, tolerance: float) -> None:
+        self._apply(
+            f"Delete keyframe of {self._name(indicator_id)}",
+            track_edits.delete_keyframe,
+            indicator_id,
+            t,
+            tolerance,
+        )
+
+    @Slot(str)
+    def delete_box(self, indicator_id: str) -> None:
+        self._apply(
+            f"Delete box of {self._name(indicator_id)}", track_edits.clear_track, indicator_id
+        )
+
+    @Slot(str, bool)
+    def set_hide_interpolated(self, indicator_id: str, hide: bool) -> None:
+        verb = "Hide" if hide else "Show"
+        self._apply(
+            f"{verb} interpolated frames of {self._name(indicator_id)}",
+            track_edits.set_hide_interpolated,
+            indicator_id,
+            hide,
         )

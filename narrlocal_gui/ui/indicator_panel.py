@@ -1,4 +1,5 @@
-"""The indicator list: one row per indicator, with its on/off switch, style and duration.
+"""The indicator list: one row per indicator, with its on/off switch, style, duration, and
+whether its box shows between keyframes.
 
 :class:`IndicatorTableModel` mirrors a :class:`~narrlocal_gui.core.model.Project` and never
 changes it. An edit in the table (a tick, a style, a duration) is emitted as a request; the
@@ -63,6 +64,7 @@ class Column(IntEnum):
     DURATION = 4
     SCORE = 5
     COLOUR = 6
+    KEYS_ONLY = 7
 
 
 _HEADERS: dict[Column, tuple[str, str]] = {
@@ -73,6 +75,10 @@ _HEADERS: dict[Column, tuple[str, str]] = {
     Column.DURATION: ("Duration", "How long the indicator shows from the phrase start"),
     Column.SCORE: ("Score", "The localizer's confidence in the region"),
     Column.COLOUR: ("Colour", "The indicator's colour"),
+    Column.KEYS_ONLY: (
+        "Keys only",
+        "Hide interpolated frames: show the box only on frames with a keyframe",
+    ),
 }
 
 _EDIT_HINT = "Click the selected row's cell or press F2 to change."
@@ -111,6 +117,7 @@ class IndicatorTableModel(QAbstractTableModel):
     enabled_toggled = Signal(str, bool)
     style_chosen = Signal(str, object)  # IndicatorStyle
     duration_chosen = Signal(str, object)  # float | None (None: use the default)
+    hide_interpolated_toggled = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -196,7 +203,7 @@ class IndicatorTableModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         column = index.column()
-        if column == Column.ON:
+        if column in (Column.ON, Column.KEYS_ONLY):
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         elif column in (Column.STYLE, Column.DURATION):
             flags |= Qt.ItemFlag.ItemIsEditable
@@ -266,6 +273,13 @@ class IndicatorTableModel(QAbstractTableModel):
                 return QColor(*ind.color)
             if role == Qt.ItemDataRole.ToolTipRole:
                 return QColor(*ind.color).name()
+        elif column == Column.KEYS_ONLY:
+            if role == Qt.ItemDataRole.CheckStateRole:
+                return Qt.CheckState.Checked if ind.hide_interpolated else Qt.CheckState.Unchecked
+            if role == Qt.ItemDataRole.ToolTipRole:
+                if ind.hide_interpolated:
+                    return "The box shows only on frames with a keyframe"
+                return "The box shows on every frame, interpolated between keyframes"
         return None
 
     def setData(  # noqa: N802 (Qt API)
@@ -280,6 +294,11 @@ class IndicatorTableModel(QAbstractTableModel):
             enabled = Qt.CheckState(value) == Qt.CheckState.Checked
             if enabled != ind.enabled:
                 self.enabled_toggled.emit(ind.id, enabled)
+            return True
+        if column == Column.KEYS_ONLY and role == Qt.ItemDataRole.CheckStateRole:
+            hide = Qt.CheckState(value) == Qt.CheckState.Checked
+            if hide != ind.hide_interpolated:
+                self.hide_interpolated_toggled.emit(ind.id, hide)
             return True
         if column == Column.STYLE and role == Qt.ItemDataRole.EditRole:
             try:
@@ -416,6 +435,7 @@ class IndicatorPanel(QWidget):
     enabled_toggled = Signal(str, bool)
     style_chosen = Signal(str, object)  # IndicatorStyle
     duration_chosen = Signal(str, object)  # float | None
+    hide_interpolated_toggled = Signal(str, bool)
     default_duration_chosen = Signal(object)  # float | None (None: whole phrase)
     all_enabled_chosen = Signal(bool)
     indicator_activated = Signal(str)  # double-click or Enter on a row
@@ -431,6 +451,7 @@ class IndicatorPanel(QWidget):
         self._model.enabled_toggled.connect(self.enabled_toggled)
         self._model.style_chosen.connect(self.style_chosen)
         self._model.duration_chosen.connect(self.duration_chosen)
+        self._model.hide_interpolated_toggled.connect(self.hide_interpolated_toggled)
 
         self._default_spin = make_duration_spinbox(self, with_default=False)
         self._default_spin.setObjectName("defaultDurationSpin")
@@ -601,6 +622,7 @@ class IndicatorPanel(QWidget):
         header.resizeSection(Column.DURATION, fit("default (10.0 s)"))
         header.resizeSection(Column.SCORE, fit("Score", "0.00"))
         header.resizeSection(Column.COLOUR, fit("Colour"))
+        header.resizeSection(Column.KEYS_ONLY, fit("Keys only"))
         header.setMinimumSectionSize(metrics.horizontalAdvance("M") * 3)
         rows = self._table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)

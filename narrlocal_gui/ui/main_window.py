@@ -7,10 +7,14 @@ What does what:
 * :class:`OpenCoordinator` — the worker threads that open videos and projects, decode the
   sound and render frames;
 * :class:`FileCommands` — the File menu; :class:`IndicatorEdits` — the indicator panel's
-  undoable edits; :class:`PhraseNavigator` — going to phrases;
+  and the box editor's undoable edits; :class:`PhraseNavigator` — going to phrases;
+* :class:`BoxEditor` — selecting, moving, resizing and drawing boxes in the picture;
+  :class:`KeyframeCommands` — the Boxes menu's keyframe commands;
 * :class:`NarrationCommands` — the Narration menu and its worker thread;
   :class:`LocalizeCommands` — the Localize menu and the localizer's worker thread;
   :class:`NarrationEdits` — the transcript panel's and the timeline's undoable edits;
+* :class:`ExportCommands` — File > Export (video, annotations, still) on the export worker's
+  thread, and the in/out points that mark the range to export;
 * the widgets (video, transport, timeline, indicator and transcript panels) only show and
   request.
 """
@@ -34,10 +38,13 @@ from narrlocal_gui.core.model import Project
 from narrlocal_gui.media.audio_output import AudioOutput
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import build_actions, build_menus
+from narrlocal_gui.ui.box_editor import BoxEditor
 from narrlocal_gui.ui.document import ProjectDocument
+from narrlocal_gui.ui.export_commands import ExportCommands
 from narrlocal_gui.ui.file_commands import FileCommands
 from narrlocal_gui.ui.indicator_edits import IndicatorEdits
 from narrlocal_gui.ui.indicator_panel import IndicatorPanel
+from narrlocal_gui.ui.keyframe_commands import KeyframeCommands
 from narrlocal_gui.ui.localize_commands import LocalizeCommands
 from narrlocal_gui.ui.narration_commands import NarrationCommands
 from narrlocal_gui.ui.narration_edits import NarrationEdits
@@ -91,6 +98,7 @@ class MainWindow(QMainWindow):
         self.narration = NarrationCommands(self, self.document, self.preferences)
         self.narration_edits = NarrationEdits(self.document, self)
         self.localize = LocalizeCommands(self, self.document, self.preferences)
+        self.exports = ExportCommands(self, self.document, self.preferences, self.controller)
 
         # -- the widgets -------------------------------------------------------------------
         # The picture is the central widget; the transport bar and the timeline share the
@@ -98,6 +106,10 @@ class MainWindow(QMainWindow):
         # keeps the window's minimum width to the widest single row (fits 1366-px screens).
         self.video_view = VideoView()
         self.setCentralWidget(self.video_view)
+        self.box_editor = BoxEditor(self.video_view, self)
+        self.keyframes = KeyframeCommands(
+            self.document, self.box_editor, self.indicator_edits, self
+        )
         self.transport = TransportBar()
         self.timeline = TimelineWidget()
         self.indicator_panel = IndicatorPanel()
@@ -133,12 +145,15 @@ class MainWindow(QMainWindow):
         # A second display: narration jobs and opening files may run at the same time.
         self.narration_progress = ProgressWidget()
         self.localize_progress = ProgressWidget()
+        # Its own display: an export may run while the localizer works.
+        self.export_progress = ProgressWidget()
         self.clock_label = QLabel()
         self.clock_label.setObjectName("clockSourceLabel")
         self.clock_label.setToolTip("What keeps the picture in time")
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.narration_progress)
         self.statusBar().addPermanentWidget(self.localize_progress)
+        self.statusBar().addPermanentWidget(self.export_progress)
         self.statusBar().addPermanentWidget(self.clock_label)
 
         self.recent_menu = RecentMenu(self)
@@ -164,6 +179,8 @@ class MainWindow(QMainWindow):
         self._wire_widgets()
         self._wire_narration()
         self._wire_localize()
+        self._wire_boxes()
+        self._wire_exports()
         self._wire_actions()
         self._apply_preferences(prefs)
         self.window_actions.mute.setChecked(prefs.muted)
@@ -278,6 +295,50 @@ class MainWindow(QMainWindow):
         # The run was for the project that was open; a newly opened one makes it moot.
         self.files.opened.connect(loc.cancel)
 
+    def _wire_boxes(self) -> None:
+        b, e, k, c, a = (
+            self.box_editor,
+            self.indicator_edits,
+            self.keyframes,
+            self.controller,
+            self.window_actions,
+        )
+        self.document.changed.connect(b.set_project)
+        c.position_changed.connect(b.set_position)
+        c.playing_changed.connect(b.set_playing)
+        b.frame_project_changed.connect(c.set_project)  # a drag's preview
+        b.seek_requested.connect(c.seek)
+        b.pause_requested.connect(c.pause)
+        b.box_changed.connect(e.set_keyframe)
+        b.box_drawn.connect(e.draw_box)
+        b.message.connect(self._show_status)
+        e.rejected.connect(self._show_status)
+        # One selection, whichever view it was made in.
+        b.selection_changed.connect(self.indicator_panel.select_indicator)
+        b.selection_changed.connect(self.timeline.set_selected_indicator)
+        b.phrase_selected.connect(self.timeline.set_selected_phrase)
+        b.phrase_selected.connect(self.transcript_panel.set_selected_phrase)
+        self.indicator_panel.indicator_selected.connect(b.select_indicator)
+        self.navigator.indicator_selected.connect(b.select_indicator)
+        self.navigator.phrase_selected.connect(b.set_selected_phrase)
+        self.indicator_panel.hide_interpolated_toggled.connect(e.set_hide_interpolated)
+        a.draw_box.toggled.connect(b.set_draw_mode)
+        b.draw_mode_changed.connect(a.draw_box.setChecked)
+        a.previous_keyframe.triggered.connect(k.previous_keyframe)
+        a.next_keyframe.triggered.connect(k.next_keyframe)
+        a.delete_keyframe.triggered.connect(k.delete_keyframe)
+        a.delete_box.triggered.connect(k.delete_box)
+        k.seek_requested.connect(c.seek)
+        k.message.connect(self._show_status)
+
+    def _wire_exports(self) -> None:
+        x = self.exports
+        x.attach(self.window_actions, self.export_progress, self.statusBar())
+        x.marks_changed.connect(self.timeline.set_in_out)
+        # The marks are times of the video that was open; an export keeps running (it holds
+        # its own copy of the project).
+        self.files.opened.connect(x.reset_marks)
+
     def _wire_actions(self) -> None:
         a, c, f = self.window_actions, self.controller, self.files
         a.open_video.triggered.connect(f.open_video)
@@ -318,6 +379,7 @@ class MainWindow(QMainWindow):
     def _show_opened(self, opened: OpenedDocument) -> None:
         info = opened.info
         self.controller.set_media(info, opened.frame_times)
+        self.box_editor.set_frame_times(opened.frame_times)
         duration = self.controller.duration
         self.transport.set_duration(duration)
         self.timeline.set_duration(duration)
@@ -388,7 +450,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state, WINDOW_STATE_VERSION)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        if not self.files.confirm_replace():
+        if not self.exports.confirm_close() or not self.files.confirm_replace():
             event.ignore()
             return
         self.files.discard_if_chosen()
@@ -397,6 +459,7 @@ class MainWindow(QMainWindow):
         self.opener.shutdown()
         self.narration.shutdown()
         self.localize.shutdown()
+        self.exports.shutdown()
         save_window_state(
             self.preferences.settings, self.saveGeometry(), self.saveState(WINDOW_STATE_VERSION)
         )

@@ -17,11 +17,10 @@ import numpy as np
 from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.core.model import Project
-from narrlocal_gui.core.visibility import visible_indicators
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.media.media_info import CancelCallback, ProgressCallback
 from narrlocal_gui.media.source import FrameSource, open_media
-from narrlocal_gui.render.compose import render_indicators
+from narrlocal_gui.render.frame_render import render_frame
 from narrlocal_gui.ui.worker_thread import Worker
 
 log = logging.getLogger(__name__)
@@ -91,7 +90,7 @@ class MediaWorker(Worker):
             return
         try:
             frame = self._source.frame_at(t)
-            drawn = render_indicators(frame.image, visible_indicators(project, t), project.display)
+            drawn = render_frame(frame.image, project, t)
         except UserFacingError as exc:
             self.render_failed.emit(job_id, str(exc))
             return

@@ -87,6 +87,8 @@ class Preferences:
     muted: bool = False
     volume: float = 1.0
     last_directory: str = ""
+    #: Where the last export was written (exports go elsewhere than projects, typically).
+    export_directory: str = ""
     autosave_seconds: float = 2.0
     #: A key of ASR_MODELS.
     asr_model: str = DEFAULT_ASR_MODEL
@@ -207,6 +209,7 @@ def load_preferences(settings: QSettings) -> Preferences:
             muted=_bool(settings.value("muted"), d.muted),
             volume=_clamp(_float(settings.value("volume"), d.volume), 0.0, 1.0),
             last_directory=str(settings.value("last_directory") or ""),
+            export_directory=str(settings.value("export_directory") or ""),
             autosave_seconds=_clamp(
                 _float(settings.value("autosave_seconds"), d.autosave_seconds), *AUTOSAVE_RANGE
             ),
@@ -246,6 +249,7 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
         settings.setValue("muted", prefs.muted)
         settings.setValue("volume", prefs.volume)
         settings.setValue("last_directory", prefs.last_directory)
+        settings.setValue("export_directory", prefs.export_directory)
         settings.setValue("autosave_seconds", prefs.autosave_seconds)
         settings.setValue("asr_model", prefs.asr_model)
         settings.setValue("compute_device", prefs.compute_device.value)

@@ -7,6 +7,10 @@ old and new place.
 View state is a left-edge time and a zoom in pixels per second. The whole clip always fits at
 the smallest zoom; the largest shows a frame as ~50 px (20 ms per 50 px without a frame rate).
 
+Keyframes (an indicator's track points) are diamonds on its span: every correction made by a
+person, filled; the model's own points only for the selected indicator, hollow and thinned to
+one per few pixels, so a dense track never turns the row into a smear.
+
 A phrase block's left and right edges can be dragged to retime the phrase. While dragging, the
 block is drawn over the cached layers, so the preview is as cheap as the playhead; the new
 times are reported once, on release (Esc cancels).
@@ -44,6 +48,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QScrollBar, QSizePolicy, QToolTip, QWidget
 
 from narrlocal_gui.core.model import Indicator, Phrase, Project
+from narrlocal_gui.core.range_marks import InOutMarks
 from narrlocal_gui.core.visibility import display_span
 
 _PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied
@@ -57,6 +62,10 @@ MIN_WAVE_H = 36
 TINY_BLOCK_PX = 8.0  # narrower blocks are drawn as plain fills
 EDGE_GRAB_PX = 5.0  # a phrase edge can be grabbed this close to it
 MIN_PHRASE_S = 0.05  # an edge drag leaves a phrase at least this long (one frame when known)
+
+KEY_PX = 4.5  # half the width of a correction's diamond
+MODEL_KEY_PX = 3.0  # half the width of a model point's diamond
+MIN_KEY_GAP_PX = 4.0  # model points closer than this to the last one drawn are skipped
 
 MAX_PX_PER_FRAME = 50.0
 FALLBACK_FRAME_S = 0.02  # zoom limit stand-in while the frame rate is unknown
@@ -163,10 +172,12 @@ class TimelineWidget(QWidget):
         self._content_end = 0.0  # where the last phrase or indicator ends
         self._active: frozenset[int] = frozenset()  # indices into _spans
         self._selected_phrase: str | None = None
+        self._selected_indicator: str | None = None
         self._wave_mins: npt.NDArray[np.float32] | None = None
         self._wave_maxs: npt.NDArray[np.float32] | None = None
         self._wave_duration = 0.0
         self._wave_peak = 1.0
+        self._marks = InOutMarks()
 
         self._view_start = 0.0
         self._px_per_s = 0.0
@@ -255,6 +266,29 @@ class TimelineWidget(QWidget):
         if phrase_id != self._selected_phrase:
             self._selected_phrase = phrase_id
             self._invalidate()
+
+    def set_selected_indicator(self, indicator_id: str | None) -> None:
+        """The indicator whose every keyframe is shown (others show only corrections)."""
+        if indicator_id != self._selected_indicator:
+            self._selected_indicator = indicator_id
+            self._invalidate()
+
+    def set_in_out(self, marks: InOutMarks) -> None:
+        """The in and out points: the range between them is shaded, each drawn as a bracket."""
+        if marks != self._marks:
+            self._marks = marks
+            self._invalidate()
+
+    def in_out(self) -> InOutMarks:
+        return self._marks
+
+    def keyframe_marks(self) -> list[tuple[str, float, bool]]:
+        """(indicator id, time, made by a person) of the keyframes drawn in the view."""
+        return [
+            (span.indicator.id, t, human)
+            for span in self._spans
+            for t, human in self._span_keyframes(span)
+        ]
 
     def set_position(self, t: float) -> None:
         """Move the playhead; cheap enough to call on every displayed frame."""
@@ -741,11 +775,13 @@ class TimelineWidget(QWidget):
                 row.intersected(content), self.palette().color(QPalette.ColorRole.Base)
             )
         if self._extent() > 0.0:
+            self._paint_in_out_range(painter, rows)
             self._paint_ruler(painter, rows)
             self._paint_waveform(painter, rows.wave)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._paint_phrases(painter, rows.phrases)
             self._paint_spans(painter, rows.indicators)
+            self._paint_in_out_marks(painter, rows)
         else:
             painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(rows.wave, Qt.AlignmentFlag.AlignCenter, "No media")
@@ -963,6 +999,13 @@ class TimelineWidget(QWidget):
                 painter.setPen(QPen(dim, 1.0, Qt.PenStyle.DashLine))
                 painter.setBrush(QBrush(dim, Qt.BrushStyle.BDiagPattern))
             painter.drawRoundedRect(rect, 3.0, 3.0)
+            if span.indicator.id == self._selected_indicator:
+                painter.setPen(QPen(self.palette().color(QPalette.ColorRole.WindowText), 1.5))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(rect, 3.0, 3.0)
+        for span in self._spans:
+            if span.end >= start and span.start <= end:
+                self._paint_keyframes(painter, span, row)
 
     def _paint_active_spans(self, painter: QPainter, rows: _Rows) -> None:
         if not self._active:
@@ -974,6 +1017,56 @@ class TimelineWidget(QWidget):
             painter.setPen(QPen(outline, 1.5))
             painter.setBrush(QColor(*span.indicator.color))
             painter.drawRoundedRect(rect, 3.0, 3.0)
+            self._paint_keyframes(painter, span, rows.indicators)
+
+    def _span_keyframes(self, span: _Span) -> list[tuple[float, bool]]:
+        """(time, human) of the keyframes drawn on ``span`` in the view, thinned (module doc).
+
+        A point up to a frame before the span shows at its start (the frame on screen when
+        the phrase starts began a little earlier), as keyframe navigation goes there.
+        """
+        selected = span.indicator.id == self._selected_indicator
+        view_start, view_end = self.visible_range()
+        frame_s = self._min_phrase_s()
+        marks: list[tuple[float, bool]] = []
+        last_x = -math.inf
+        for point in span.indicator.track:
+            if not (point.human or selected):
+                continue
+            if not (span.start - frame_s < point.time < span.end):
+                continue
+            t = max(point.time, span.start)
+            if not (view_start <= t <= view_end):
+                continue
+            x = self.x_for_time(t)
+            if not point.human and x - last_x < MIN_KEY_GAP_PX:
+                continue
+            marks.append((t, point.human))
+            last_x = x
+        return marks
+
+    def _paint_keyframes(self, painter: QPainter, span: _Span, row: QRectF) -> None:
+        marks = self._span_keyframes(span)
+        if not marks:
+            return
+        y = row.center().y()
+        # Black and white read on every indicator colour, in light and dark themes alike.
+        model_pen = QPen(QColor(0, 0, 0, 150), 1.0)
+        human_pen = QPen(QColor(0, 0, 0), 1.0)
+        for t, human in marks:
+            x = self.x_for_time(t)
+            half = KEY_PX if human else MODEL_KEY_PX
+            diamond = QPolygonF(
+                [
+                    QPointF(x, y - half),
+                    QPointF(x + half, y),
+                    QPointF(x, y + half),
+                    QPointF(x - half, y),
+                ]
+            )
+            painter.setPen(human_pen if human else model_pen)
+            painter.setBrush(QColor(255, 255, 255) if human else Qt.BrushStyle.NoBrush)
+            painter.drawPolygon(diamond)
 
     def _paint_edge_drag(self, painter: QPainter, rows: _Rows) -> None:
         drag = self._edge_drag
@@ -1011,6 +1104,46 @@ class TimelineWidget(QWidget):
         painter.drawRoundedRect(box, 3.0, 3.0)
         painter.setPen(palette.color(QPalette.ColorRole.ToolTipText))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+
+    def _paint_in_out_range(self, painter: QPainter, rows: _Rows) -> None:
+        span = self._marks.span
+        if span is None:
+            return
+        left, right = self.x_for_time(span[0]), self.x_for_time(span[1])
+        color = QColor(self.palette().color(QPalette.ColorRole.Highlight))
+        # Under the rows' contents, so phrases and spans stay readable over the shade.
+        color.setAlpha(40)
+        painter.fillRect(
+            QRectF(left, rows.ruler.bottom(), right - left, rows.bottom - rows.ruler.bottom()),
+            color,
+        )
+        color.setAlpha(120)
+        painter.fillRect(QRectF(left, rows.ruler.bottom() - 5.0, right - left, 5.0), color)
+
+    def _paint_in_out_marks(self, painter: QPainter, rows: _Rows) -> None:
+        color = QColor(self.palette().color(QPalette.ColorRole.Highlight))
+        arm = 5.0
+        top = rows.ruler.bottom() - 12.0
+        for t, opens in ((self._marks.in_point, True), (self._marks.out_point, False)):
+            if t is None:
+                continue
+            x = round(self.x_for_time(t)) + 0.5
+            painter.setPen(QPen(color, 1.0, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(x, rows.ruler.bottom()), QPointF(x, rows.bottom))
+            # A bracket on the ruler, "[" at the in point and "]" at the out point, the
+            # editors' own signs, pointing into the range.
+            tip = x + arm if opens else x - arm
+            painter.setPen(QPen(color, 2.0))
+            painter.drawPolyline(
+                QPolygonF(
+                    [
+                        QPointF(tip, top),
+                        QPointF(x, top),
+                        QPointF(x, rows.ruler.bottom()),
+                        QPointF(tip, rows.ruler.bottom()),
+                    ]
+                )
+            )
 
     def _paint_playhead(self, painter: QPainter, rows: _Rows) -> None:
         if self._extent() <= 0.0:

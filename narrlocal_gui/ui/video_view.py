@@ -1,7 +1,12 @@
-"""The picture: the current frame, aspect-fit on a dark surround, and a drop target for files."""
+"""The picture: the current frame, aspect-fit on a dark surround, and a drop target for files.
+
+An overlay (the box editor's handles and selection) can be painted over the frame. It is
+drawn by the view, never into the frame's pixels, so what is exported is unaffected.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +54,7 @@ class VideoView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
+        self._overlay: Callable[[QPainter], None] | None = None
         self._message = ""
         self._drop_armed = False
         self.setAcceptDrops(True)
@@ -77,6 +83,11 @@ class VideoView(QWidget):
     def message(self) -> str:
         return self._message
 
+    def set_overlay(self, paint: Callable[[QPainter], None] | None) -> None:
+        """``paint(painter)`` draws over the frame, in widget coordinates, after each frame."""
+        self._overlay = paint
+        self.update()
+
     def has_frame(self) -> bool:
         return self._image is not None
 
@@ -96,11 +107,22 @@ class VideoView(QWidget):
 
     def widget_to_frame(self, pos: QPointF) -> QPointF | None:
         """``pos`` in frame pixels, or None when it is off the picture (or there is none)."""
+        if not self.image_rect().contains(pos):
+            return None
+        return self.map_to_frame(pos)
+
+    def map_to_frame(self, pos: QPointF) -> QPointF | None:
+        """Like :meth:`widget_to_frame` without the bounds check (a drag may leave the picture)."""
         rect = self.image_rect()
-        if self._image is None or rect.isEmpty() or not rect.contains(pos):
+        if self._image is None or rect.isEmpty():
             return None
         scale = self._image.width() / rect.width()
         return QPointF((pos.x() - rect.x()) * scale, (pos.y() - rect.y()) * scale)
+
+    def frame_scale(self) -> float:
+        """Widget pixels per frame pixel (0 without a frame)."""
+        rect = self.image_rect()
+        return 0.0 if self._image is None or rect.isEmpty() else rect.width() / self._image.width()
 
     def frame_to_widget(self, pos: QPointF) -> QPointF | None:
         """The inverse of :meth:`widget_to_frame` (no bounds check: boxes may overhang)."""
@@ -120,6 +142,10 @@ class VideoView(QWidget):
         if self._image is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(self.image_rect(), self._image)
+            if self._overlay is not None:
+                painter.save()
+                self._overlay(painter)
+                painter.restore()
         elif self._message:
             painter.setPen(_MESSAGE)
             font = painter.font()

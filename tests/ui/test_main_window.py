@@ -694,3 +694,65 @@ def test_closing_during_a_narration_job_joins_its_thread(
     qtbot.waitUntil(lambda: bool(started) and window.narration_progress.active, timeout=10_000)
     assert window.narration.busy
     window.close()  # the thread fixture fails the test if the narration worker is left running
+
+
+def test_the_export_menu_entries_and_the_in_out_points(
+    window: MainWindow, qtbot: QtBot, media: dict[str, Path]
+) -> None:
+    from narrlocal_gui.core.range_marks import InOutMarks
+
+    entries = _menu(window, "File")
+    assert entries["Export Video…"] == "Ctrl+E"
+    assert entries["Export Annotations…"] == "Ctrl+Shift+E"
+    assert entries["Export Still Frame…"] == "Ctrl+Shift+F"
+    assert "Cancel Export" in entries
+    playback = _menu(window, "Playback")
+    assert playback["Set In Point"] == "I" and playback["Set Out Point"] == "O"
+    assert playback["Clear In/Out"] == "Alt+X"
+    a = window.window_actions
+    assert not a.export_video.isEnabled() and not a.set_in_point.isEnabled()
+    _open(window, qtbot, media["clip"])
+    assert a.export_video.isEnabled() and a.export_still.isEnabled()
+    window.controller.seek(0.5)
+    a.set_in_point.trigger()
+    window.controller.seek(1.5)
+    a.set_out_point.trigger()
+    marks = window.timeline.in_out()
+    assert marks.span == pytest.approx((0.5, 1.5), abs=1.0 / FPS)
+    assert window.exports.marks == marks
+    # Another video: the marks were times of the old one.
+    with qtbot.waitSignal(window.files.opened, timeout=10000):
+        window.open_path(media["other"])
+    assert window.timeline.in_out() == InOutMarks() == window.exports.marks
+
+
+def test_closing_during_an_export_asks_first(
+    window: MainWindow,
+    qtbot: QtBot,
+    media: dict[str, Path],
+    tmp_path: Path,
+    dialogs: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from narrlocal_gui.export.video_options import VideoExportOptions
+    from narrlocal_gui.ui.export_dialog import VideoExportChoice
+    from tests.ui.test_export_commands import GatedVideo
+
+    gate = GatedVideo()
+    monkeypatch.setattr(window.exports.worker, "_video", gate)
+    out = tmp_path / "out.mp4"
+    choice = VideoExportChoice(out, VideoExportOptions(preset="ultrafast"))
+    monkeypatch.setattr(window.exports, "_choose_video", lambda *_a: choice)
+    _open(window, qtbot, media["clip"])
+    window.window_actions.export_video.trigger()
+    assert gate.started.wait(5.0)
+    assert window.export_progress.active and not window.window_actions.export_still.isEnabled()
+    dialogs.question_answer = QMessageBox.StandardButton.No
+    assert not window.close()
+    assert window.isVisible() and window.exports.busy
+    assert dialogs.texts("question") == ["An export is running. Stop it and close?"]
+    dialogs.question_answer = QMessageBox.StandardButton.Yes
+    assert window.close()  # the thread fixture fails the test if the export worker still runs
+    assert not out.exists()

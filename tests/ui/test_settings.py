@@ -40,6 +40,7 @@ def test_round_trip(settings: QSettings, tmp_path: Path) -> None:
         muted=True,
         volume=0.25,
         last_directory=str(tmp_path),
+        export_directory=str(tmp_path / "exports"),
         autosave_seconds=5.0,
     )
     save_preferences(settings, prefs)

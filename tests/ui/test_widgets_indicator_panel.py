@@ -64,9 +64,18 @@ def _data(model: IndicatorTableModel, row: int, column: Column, role: int = DISP
 
 def test_rows_columns_and_display_text(model: IndicatorTableModel) -> None:
     assert model.rowCount() == 3
-    assert model.columnCount() == 7
+    assert model.columnCount() == 8
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
-    assert headers == ["On", "Phrase", "Start", "Style", "Duration", "Score", "Colour"]
+    assert headers == [
+        "On",
+        "Phrase",
+        "Start",
+        "Style",
+        "Duration",
+        "Score",
+        "Colour",
+        "Keys only",
+    ]
     assert _data(model, 0, Column.PHRASE) == "the chef picks up the knife"
     assert _data(model, 1, Column.START) == "01:02.3"
     assert _data(model, 2, Column.STYLE) == IndicatorStyle.SPOTLIGHT.label
@@ -97,6 +106,7 @@ def test_flags(model: IndicatorTableModel) -> None:
         return model.flags(model.index(0, column))
 
     assert flags(Column.ON) & Qt.ItemFlag.ItemIsUserCheckable
+    assert flags(Column.KEYS_ONLY) & Qt.ItemFlag.ItemIsUserCheckable
     assert flags(Column.STYLE) & Qt.ItemFlag.ItemIsEditable
     assert flags(Column.DURATION) & Qt.ItemFlag.ItemIsEditable
     for column in (Column.PHRASE, Column.START, Column.SCORE, Column.COLOUR):
@@ -113,6 +123,22 @@ def test_ticking_requests_a_change_but_changes_nothing(
     assert model.data(index, CHECK) == Qt.CheckState.Unchecked
     with qtbot.assertNotEmitted(model.enabled_toggled):
         model.setData(index, Qt.CheckState.Unchecked, CHECK)  # already off
+
+
+def test_keys_only_shows_and_requests_hide_interpolated(qtbot: QtBot) -> None:
+    model = IndicatorTableModel()
+    model.set_project(_project(i3={"hide_interpolated": True}))
+    assert _data(model, 0, Column.KEYS_ONLY, CHECK) == Qt.CheckState.Unchecked
+    assert _data(model, 2, Column.KEYS_ONLY, CHECK) == Qt.CheckState.Checked
+    assert "only on frames with a keyframe" in str(
+        _data(model, 2, Column.KEYS_ONLY, Qt.ItemDataRole.ToolTipRole)
+    )
+    with qtbot.waitSignal(model.hide_interpolated_toggled, timeout=1000) as blocker:
+        assert model.setData(model.index(0, Column.KEYS_ONLY), Qt.CheckState.Checked, CHECK)
+    assert blocker.args == ["i1", True]
+    assert _data(model, 0, Column.KEYS_ONLY, CHECK) == Qt.CheckState.Unchecked  # a request only
+    with qtbot.assertNotEmitted(model.hide_interpolated_toggled):
+        model.setData(model.index(2, Column.KEYS_ONLY), Qt.CheckState.Checked, CHECK)
 
 
 def test_style_and_duration_edits_are_requests(model: IndicatorTableModel, qtbot: QtBot) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 pytest.importorskip("PySide6")
@@ -10,7 +12,8 @@ from PySide6.QtGui import QColor, QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from narrlocal_gui.core.model import DisplaySettings, Indicator, Phrase, Project
+from narrlocal_gui.core.model import Box, DisplaySettings, Indicator, Phrase, Project, TrackPoint
+from narrlocal_gui.core.range_marks import InOutMarks
 from narrlocal_gui.ui import timeline_widget
 from narrlocal_gui.ui.timeline_widget import GUTTER, TimelineWidget, format_ruler_time
 
@@ -224,6 +227,47 @@ def test_visible_indicators_are_emphasised(timeline: TimelineWidget) -> None:
     assert idle != active
 
 
+def _keyed_project() -> Project:
+    """i1 (shown 10 to 13 s) with a model point every frame and one correction at 11.5 s."""
+    model = tuple(TrackPoint(9.0 + i / FPS, Box(0, 0, 10, 10)) for i in range(round(5.0 * FPS)))
+    human = TrackPoint(11.5, Box(5, 5, 20, 20), human=True)
+    track = (*(p for p in model if abs(p.time - 11.5) > 0.01), human)
+    base = _project()
+    return replace(
+        base,
+        indicators=(replace(base.indicators[0], track=track), *base.indicators[1:]),
+    )
+
+
+def test_keyframes_show_corrections_and_the_selected_indicators_points(
+    timeline: TimelineWidget,
+) -> None:
+    timeline.set_project(_keyed_project())
+    assert timeline.keyframe_marks() == [("i1", 11.5, True)]  # model points: only if selected
+    x = round(timeline.x_for_time(11.5))
+    y = _row_y(timeline, "indicators")
+    timeline.set_position(30.0)
+    assert timeline.grab().toImage().pixelColor(x, y).getRgb()[:3] == (255, 255, 255)
+    timeline.set_position(11.0)  # drawn over the emphasised span too
+    assert timeline.grab().toImage().pixelColor(x, y).getRgb()[:3] == (255, 255, 255)
+    timeline.set_selected_indicator("i1")
+    marks = timeline.keyframe_marks()
+    model = [t for _id, t, human in marks if not human]
+    assert ("i1", 11.5, True) in marks
+    assert model and all(10.0 <= t < 13.0 for t in model)  # only where the box shows
+    # A point every frame is thinned to one per few pixels at this zoom ...
+    gaps = np.diff([timeline.x_for_time(t) for t in model])
+    assert len(model) < 3.0 * FPS and gaps.min() >= timeline_widget.MIN_KEY_GAP_PX
+    # ... and drawn one by one when zoomed in to frames.
+    timeline.zoom_by(40.0, timeline.x_for_time(11.0))
+    start, end = timeline.visible_range()
+    dense = [t for _id, t, human in timeline.keyframe_marks() if not human]
+    expected = [p.time for p in _keyed_project().indicators[0].track if not p.human]
+    assert dense == [t for t in expected if start <= t <= end and 10.0 <= t < 13.0]
+    timeline.set_selected_indicator(None)
+    assert all(human for _id, _t, human in timeline.keyframe_marks())
+
+
 def test_waveform_is_drawn_where_there_is_sound(timeline: TimelineWidget) -> None:
     envelope = np.zeros(10_000, dtype=np.float32)
     envelope[2_000:3_000] = 0.8  # 20..30 s loud, silence elsewhere
@@ -314,6 +358,38 @@ def test_selection_is_drawn(timeline: TimelineWidget) -> None:
     selected = timeline.grab().toImage().pixelColor(x, y)
     assert selected != plain
     assert _close(selected, timeline.palette().highlight().color())
+
+
+def test_the_in_out_range_is_shaded_and_its_marks_drawn(timeline: TimelineWidget) -> None:
+    rows = timeline._rows()
+    band_y = round(rows.ruler.bottom() - 2)  # the ruler's in/out band
+    wave_y = round(rows.wave.top() + 3)  # clear of the waveform (there is none)
+
+    def pixels() -> tuple[QColor, QColor, QColor, QColor]:
+        image = timeline.grab().toImage()
+        inside, outside = round(timeline.x_for_time(33.3)), round(timeline.x_for_time(83.3))
+        return (
+            image.pixelColor(inside, band_y),
+            image.pixelColor(outside, band_y),
+            image.pixelColor(inside, wave_y),
+            image.pixelColor(outside, wave_y),
+        )
+
+    band_in, band_out, wave_in, wave_out = pixels()
+    assert band_in == band_out and wave_in == wave_out
+    timeline.set_in_out(InOutMarks(20.0, 50.0))
+    assert timeline.in_out() == InOutMarks(20.0, 50.0)
+    band_in, band_out, wave_in, wave_out = pixels()
+    highlight = timeline.palette().highlight().color()
+    assert _distance(band_in, highlight) < _distance(band_out, highlight)
+    assert wave_in != wave_out  # the rows are tinted too
+    # Each mark is a line through the rows, also when only one is set.
+    timeline.set_in_out(InOutMarks(None, 50.0))
+    image = timeline.grab().toImage()
+    mark_x = round(timeline.x_for_time(50.0))
+    assert image.pixelColor(mark_x, wave_y) != image.pixelColor(mark_x + 6, wave_y)
+    band_in, band_out, wave_in, wave_out = pixels()
+    assert band_in == band_out and wave_in == wave_out  # no range without both
 
 
 @pytest.mark.parametrize(

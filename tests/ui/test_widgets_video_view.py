@@ -7,8 +7,8 @@ pytest.importorskip("PySide6")
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, QUrl
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -130,3 +130,29 @@ def test_drag_without_local_files_is_refused(view: VideoView) -> None:
 def test_double_click_emits(view: VideoView, qtbot: QtBot) -> None:
     with qtbot.waitSignal(view.double_clicked, timeout=1000):
         qtbot.mouseDClick(view, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+
+
+def test_an_overlay_is_painted_over_the_frame_only_while_there_is_one(view: VideoView) -> None:
+    calls: list[QRectF] = []
+
+    def paint(painter: QPainter) -> None:
+        calls.append(view.image_rect())
+        painter.fillRect(QRectF(150, 110, 20, 20), QColor(0, 255, 0))
+
+    view.set_overlay(paint)
+    view.grab()
+    assert calls == []  # no frame: nothing to draw over
+    view.set_frame(_solid(64, 32))
+    assert _color_at(view, 160, 120) == (0, 255, 0)
+    assert _color_at(view, 100, 120) == FRAME_RGB
+    view.set_overlay(None)
+    assert _color_at(view, 160, 120) == FRAME_RGB
+
+
+def test_map_to_frame_follows_a_drag_off_the_picture(view: VideoView) -> None:
+    assert view.map_to_frame(QPointF(0, 0)) is None and view.frame_scale() == 0.0
+    view.set_frame(_solid(64, 32))  # drawn 5x: 320 x 160 at y 40
+    assert view.frame_scale() == pytest.approx(5.0)
+    outside = view.map_to_frame(QPointF(-10, 20))
+    assert outside is not None and (outside.x(), outside.y()) == pytest.approx((-2, -4))
+    assert view.widget_to_frame(QPointF(-10, 20)) is None

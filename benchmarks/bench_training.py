@@ -1,0 +1,163 @@
+"""Cost of CoMMA training on this machine.
+
+Prints:
+  * training throughput of the default config (and a few others with --configs all):
+    clips per second and seconds per step for a full step (all B x B pairs forward, the
+    sentence loss, backward, AdamW), and the process's peak memory (each config measured in
+    its own process, so the peaks do not mix);
+  * feature extraction time per hour of video (decode + EfficientNet-Lite0 grids + MiniLM
+    words, everything ``narrlocal train`` does before the first step) on the narrated
+    ../shared/media/narrated/manifesto.mp4 (88 s, with its word-timed transcript) and on a
+    small synthetic set (``narrlocal synth``, 320x240).
+
+Usage: .venv/bin/python benchmarks/bench_training.py [--configs default|all] [--steps N]
+       [--skip-extraction]
+Features for throughput are random with the real shapes (a 16:9 video's 7 x 12 grid and a
+4:3 one's 7 x 9 at 224 px, 8 words): the cost of a step does not depend on their values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SHARED = REPO.parent / "shared" / "media" / "narrated"
+
+#: name -> (overrides of the default model config, batch size, grid)
+CONFIGS: dict[str, tuple[dict[str, object], int, tuple[int, int]]] = {
+    "default 4:3 (7x9)": ({}, 0, (7, 9)),
+    "default 16:9 (7x12)": ({}, 0, (7, 12)),
+    "width 256, 4 heads": ({"width": 256, "heads": 4}, 0, (7, 12)),
+    "16 frames": ({"max_frames": 16}, 0, (7, 12)),
+    "batch 32": ({}, 32, (7, 12)),
+}
+
+
+def _throughput(name: str, steps: int) -> dict[str, float]:
+    """One config, in this process: seconds per step after one warm-up step."""
+    from dataclasses import replace
+
+    import torch
+
+    from narrlocal_gui.localizer.comma import CommaModel
+    from narrlocal_gui.localizer.training_config import TrainConfig
+    from narrlocal_gui.localizer.training_pairs import pair_scorer, step_losses
+    from narrlocal_gui.localizer.video_encoder import set_torch_threads
+
+    set_torch_threads()
+    overrides, batch, (rows, cols) = CONFIGS[name]
+    base = TrainConfig()
+    config = replace(
+        base,
+        model=replace(base.model, **overrides),  # type: ignore[arg-type]
+        batch_size=batch or base.batch_size,
+    )
+    b, t = config.batch_size, config.model.max_frames
+    gen = torch.Generator().manual_seed(0)
+    video = torch.rand(b, t, 1280, rows, cols, generator=gen) * 3
+    words = torch.randn(b, 8, 384, generator=gen)
+    mask = torch.ones(b, 8, dtype=torch.bool)
+    videos = torch.arange(b)
+    middles = torch.zeros(b)
+    model = CommaModel(config.model).train()
+    scorer = pair_scorer(model, config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr)
+    times = []
+    for _ in range(steps + 1):
+        began = time.perf_counter()
+        losses = step_losses(scorer, video, words, mask, videos, middles, config)
+        optimizer.zero_grad()
+        losses.total.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        times.append(time.perf_counter() - began)
+    per_step = sorted(times[1:])[len(times[1:]) // 2]
+    return {
+        "batch": b,
+        "frames": t,
+        "width": config.model.width,
+        "seconds_per_step": per_step,
+        "clips_per_second": b / per_step,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "threads": torch.get_num_threads(),
+    }
+
+
+def _extraction(data: Path, label: str) -> None:
+    from narrlocal_gui.localizer.training_data import find_training_videos
+    from narrlocal_gui.localizer.training_features import extract_features
+
+    videos = find_training_videos(data, split=None)
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        index = extract_features(videos, Path(tmp) / "features")
+        total = time.perf_counter() - began
+    seconds = sum(index.video_seconds.values())
+    frames = index.frames_encoded
+    print(
+        f"{label}: {len(videos)} video(s), {seconds:.0f} s of video, {index.clip_count} clips, "
+        f"{frames} frames encoded; {total:.1f} s in all (models loaded once, planning "
+        f"included) = {total / seconds * 3600:.0f} s per hour of video; encoding alone "
+        f"{index.extraction_seconds / seconds * 3600:.0f} s per hour "
+        f"({index.extraction_seconds / max(frames, 1) * 1000:.0f} ms a frame)"
+    )
+
+
+def _synthetic(folder: Path) -> Path:
+    from narrlocal_gui.localizer.synth import SynthSettings, generate_dataset
+
+    generate_dataset(folder, SynthSettings(clips=8, seed=1, split=(1.0, 0.0, 0.0)))
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", choices=("default", "all"), default="default")
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--skip-extraction", action="store_true")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # a config, in a child process
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(_throughput(args.one, args.steps)))
+        return
+    names = list(CONFIGS) if args.configs == "all" else list(CONFIGS)[:2]
+    print("Training throughput (forward of all B x B pairs + backward + AdamW):")
+    for name in names:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", name, "--steps", str(args.steps)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"  {name:<22} B={r['batch']:<3} T={r['frames']:<3} D={r['width']:<4} "
+            f"{r['seconds_per_step']:6.2f} s/step  {r['clips_per_second']:6.2f} clips/s  "
+            f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['threads']} threads)"
+        )
+    if args.skip_extraction:
+        return
+    print("Feature extraction:")
+    manifesto = SHARED / "manifesto.mp4"
+    if manifesto.is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            listing = Path(tmp) / "videos.txt"
+            listing.write_text(f"{manifesto}\t{SHARED / 'manifesto.json'}\n", encoding="utf-8")
+            _extraction(listing, "  manifesto.mp4 (320x180)")
+    else:
+        print("  (../shared/media absent: the real video is skipped)")
+    with tempfile.TemporaryDirectory() as tmp:
+        _extraction(_synthetic(Path(tmp) / "synth"), "  synthetic (320x240, 8 s clips)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""``narrlocal synth``: write a synthetic narrated-video data set with exact ground truth
+(narrlocal_gui/localizer/synth.py, docs/synth.md).
+
+Registered in :data:`narrlocal_gui.cli.COMMANDS`. Only argparse-level code runs at import;
+numpy, PyAV and the generator are imported by the handler. A non-empty output folder is
+refused before any work unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from narrlocal_gui.cli_common import fmt_duration, frame_rate, print_progress_line
+from narrlocal_gui.errors import UserFacingError
+
+__all__ = ["SYNTH_DESCRIPTION", "SYNTH_SUMMARY", "configure_synth", "run_synth"]
+
+SYNTH_SUMMARY = "write synthetic narrated clips with exact boxes, for training and evaluation"
+SYNTH_DESCRIPTION = (
+    "Generate a data set of short clips in which coloured, textured shapes move while a "
+    "template narration describes them ('now the red ball rolls to the left'), with loose "
+    "timing and filler sentences like real narration. Writes OUT_DIR/videos/*.mp4, "
+    "OUT_DIR/transcripts/*.json (NarrLocal transcripts), OUT_DIR/eval.json and "
+    "eval_<split>.json (the pointing evaluation format), OUT_DIR/splits.json and "
+    "OUT_DIR/manifest.json. The same seed gives the same data set."
+)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, not {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 4.0 <= value <= 600.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be 4 to 600 seconds, not {text!r}")
+    return value
+
+
+def _size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use WIDTHxHEIGHT, e.g. 320x240)")
+    return int(match[1]), int(match[2])
+
+
+def _split(text: str) -> tuple[float, float, float]:
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 3 or not all(0.0 <= v <= 1.0 for v in values):
+        raise argparse.ArgumentTypeError(
+            f"not a split: {text!r} (use three fractions TRAIN,VAL,TEST, e.g. 0.8,0.1,0.1)"
+        )
+    if abs(sum(values) - 1.0) > 1e-6:
+        raise argparse.ArgumentTypeError(f"the fractions of {text!r} must add up to 1")
+    return values[0], values[1], values[2]
+
+
+def configure_synth(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="the folder to write")
+    parser.add_argument(
+        "--clips", type=_positive_int, default=200, metavar="N", help="clips (default 200)"
+    )
+    parser.add_argument(
+        "--seconds",
+        type=_seconds,
+        default=8.0,
+        metavar="S",
+        help="length of each clip, 4 to 600 (default 8)",
+    )
+    parser.add_argument(
+        "--size", type=_size, default=(320, 240), metavar="WxH", help="frame size (default 320x240)"
+    )
+    parser.add_argument(
+        "--fps", type=frame_rate, default=12.0, metavar="F", help="frame rate (default 12)"
+    )
+    parser.add_argument("--seed", type=_seed, default=0, metavar="N", help="random seed (0)")
+    parser.add_argument(
+        "--split",
+        type=_split,
+        default=(0.8, 0.1, 0.1),
+        metavar="TR,VA,TE",
+        help="fractions of the clips for train, val and test (default 0.8,0.1,0.1)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder that is not empty, replacing files of the same names",
+    )
+
+
+def _progress() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    began = time.monotonic()
+
+    def report(done: int, total: int) -> None:
+        elapsed = time.monotonic() - began
+        eta = elapsed / done * (total - done) if done else None
+        print_progress_line(f"Generating clips... {done}/{total}", done >= total, eta)
+
+    return report
+
+
+def run_synth(args: argparse.Namespace) -> int:
+    from narrlocal_gui.localizer.synth import Split, SynthSettings, generate_dataset
+
+    try:
+        settings = SynthSettings(
+            clips=args.clips,
+            seconds=args.seconds,
+            size=args.size,
+            fps=args.fps,
+            seed=args.seed,
+            split=args.split,
+        )
+    except ValueError as exc:
+        raise UserFacingError(f"Cannot make this data set: {exc}.") from None
+    began = time.monotonic()
+    dataset = generate_dataset(args.out_dir, settings, _progress(), force=args.force)
+    seconds = time.monotonic() - began
+    events = sum(c.events for c in dataset.clips)
+    items = sum(c.items for c in dataset.clips)
+    per_split = ", ".join(
+        f"{s.value} {len(dataset.in_split(s))} clips / {sum(c.items for c in dataset.in_split(s))}"
+        f" items"
+        for s in Split
+    )
+    video = fmt_duration(len(dataset.clips) * settings.frame_count / settings.fps)
+    print(
+        f"Wrote {len(dataset.clips)} clips ({video} of video, {events} narrated events, "
+        f"{items} evaluation items) to '{dataset.root}' in {seconds:.1f} s."
+    )
+    print(f"  splits: {per_split}")
+    for path in dataset.eval_files():
+        print(f"  {path}")
+    return 0

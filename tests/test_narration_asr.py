@@ -220,8 +220,11 @@ def test_english_is_recognised_with_word_times(english_run: tuple) -> None:
     assert transcript.compute_type == "int8" and transcript.media == ENGLISH.name
     assert transcript.duration == pytest.approx(15.5, abs=0.1)
     text = plain(words_of(transcript))
-    for word in ("oil", "pan", "onions", "bowl", "fork", "eggs"):
-        assert word in text, text
+    # int8 kernels differ between CPU families (AVX2, AVX-512), and tiny.en hears the
+    # synthetic voice's "two eggs" as "to add" on some: one miss of six is tolerated.
+    content = ("oil", "pan", "onions", "bowl", "fork", "eggs", "whisk", "chopped")
+    heard = [word for word in content if re.search(rf"\b{word}\b", text)]
+    assert len(heard) >= len(content) - 1, text
     previous = 0.0
     for segment in n.segments:
         assert segment.words and segment.text

@@ -191,6 +191,9 @@ class MainWindow(QMainWindow):
         self.clock_label.setText(self.controller.clock_source)
         self._refresh_title()
         self._restore_window_state()
+        # Without this, Qt gives the first Tab-focusable widget (the speed box) the focus,
+        # and it swallows Up/Down (previous/next phrase) and the other bare-key shortcuts.
+        self.video_view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- public --------------------------------------------------------------------------------
     def open_path(self, path: Path) -> None:

@@ -401,6 +401,22 @@ def test_keyboard_space_and_jkl_drive_the_clock(
     assert window.window_actions.mute.isChecked() and window.transport.is_muted()
 
 
+def test_the_picture_has_the_focus_when_the_window_opens(
+    window: MainWindow, qtbot: QtBot, media: dict[str, Path], tmp_path: Path
+) -> None:
+    """Nothing was clicked yet: Down goes to the first phrase (the speed box, first in the
+    Tab chain, used to get the focus and took Down as "next speed")."""
+    path = tmp_path / "phrases.narrlocal"
+    save_project(_two_phrase_project(media["clip"]), path)
+    _open(window, qtbot, path)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    assert QApplication.focusWidget() is window.video_view
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    assert window.controller.position() == pytest.approx(0.2)
+    assert window.controller.rate == 1.0
+
+
 def test_a_spin_box_keeps_its_keys(
     window: MainWindow, qtbot: QtBot, media: dict[str, Path], tmp_path: Path
 ) -> None:

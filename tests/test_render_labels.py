@@ -186,3 +186,28 @@ def test_draw_label_on_frame_shorter_than_tag_is_clipped_not_raising() -> None:
     frame = np.zeros((8, 200, 3), dtype=np.uint8)
     draw_label(frame, PixelRect(10, 0, 60, 8), "tiny", COLOR, 12)
     assert np.any(frame != 0)
+
+
+def test_place_label_steps_out_of_the_way_of_earlier_tags() -> None:
+    rect = PixelRect(40, 50, 120, 100)
+    first = place_label(50, 16, rect, W, H)
+    assert first == (40, 34)
+    taken = [(40, 34, 90, 50)]
+    assert place_label(50, 16, rect, W, H, taken) == (40, 18)  # one tag higher
+    taken.append((40, 18, 90, 34))
+    assert place_label(50, 16, rect, W, H, taken) == (40, 2)
+    taken.append((40, 2, 90, 18))
+    assert place_label(50, 16, rect, W, H, taken) == (40, 50)  # no room above: below
+    # A tag beside the taken ones is not moved.
+    assert place_label(50, 16, PixelRect(100, 50, 150, 100), W, H, taken) == (100, 34)
+
+
+def test_two_labels_of_boxes_with_one_top_edge_are_both_readable() -> None:
+    frame = np.zeros((H, W, 3), dtype=np.uint8)
+    taken: list[tuple[int, int, int, int]] = []
+    draw_label(frame, PixelRect(40, 60, 120, 100), "first", COLOR, 12, taken)
+    draw_label(frame, PixelRect(50, 60, 130, 100), "second", (0, 0, 255), 12, taken)
+    assert len(taken) == 2
+    (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = taken
+    assert not (ax1 < bx2 and bx1 < ax2 and ay1 < by2 and by1 < ay2)
+    assert (frame == COLOR).all(axis=2).any() and (frame == (0, 0, 255)).all(axis=2).any()

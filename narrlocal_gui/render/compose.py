@@ -18,7 +18,8 @@ Composition order (fixed, so several indicators never interact in surprising way
 4. Outlines for BOX indicators, ``settings.line_width`` scaled with the frame (see
    :func:`narrlocal_gui.render.boxes.scaled_line_width`).
 5. Labels (when ``settings.show_labels``) for every indicator with a box on the frame, in
-   ``visible`` order, so a later label lies on top of an earlier one.
+   ``visible`` order; a label steps up (or down) out of the way of the labels drawn before
+   it, and lies on top of them only where the frame has no free place.
 
 Effects that need a region (surround, region, box, label) draw nothing for an indicator
 without a box, or whose box is entirely off the frame.
@@ -42,7 +43,7 @@ from narrlocal_gui.render.heatmap import (
     levels_from_grid,
     to_levels,
 )
-from narrlocal_gui.render.labels import draw_label, label_font_size
+from narrlocal_gui.render.labels import TagRect, draw_label, label_font_size
 from narrlocal_gui.render.regions import WHITE, RegionShift, apply_surround, shift_regions
 
 Frame = npt.NDArray[np.uint8]
@@ -126,8 +127,9 @@ def render_indicators(
             draw_outline(out, rect, ind.color, thickness)
     if labels:
         font_size = label_font_size(width, height)
+        taken: list[TagRect] = []
         for rect, ind in labels:
-            draw_label(out, rect, ind.label, ind.color, font_size)
+            draw_label(out, rect, ind.label, ind.color, font_size, taken)
     return out
 
 

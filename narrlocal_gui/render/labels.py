@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -153,8 +154,21 @@ def label_tag(text: str, size: int, color: Rgb) -> Frame:
     return tag
 
 
+#: A placed tag: (x1, y1, x2, y2), end-exclusive frame pixels.
+TagRect = tuple[int, int, int, int]
+
+
+def _overlaps(a: TagRect, b: TagRect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 def place_label(
-    tag_width: int, tag_height: int, rect: PixelRect, frame_width: int, frame_height: int
+    tag_width: int,
+    tag_height: int,
+    rect: PixelRect,
+    frame_width: int,
+    frame_height: int,
+    taken: Sequence[TagRect] = (),
 ) -> tuple[int, int]:
     """Top-left corner for a tag labelling ``rect``.
 
@@ -162,6 +176,11 @@ def place_label(
     (a box at the top of the frame), inside the box's top-left corner; when that would run off
     the bottom too, the tag is pushed up to stay in the frame. Horizontally it is pushed left
     to stay in the frame. A tag larger than the frame is anchored at the top-left.
+
+    Tags already on the frame (``taken``) are not covered: the tag steps up a tag's height
+    at a time, then down, to the nearest free place in the frame, because boxes of phrases
+    spoken together often share a top edge and one label would hide the other. Where no
+    place is free it goes where it prefers and lies on top.
     """
     x = rect.x1
     y = rect.y1 - tag_height
@@ -169,15 +188,33 @@ def place_label(
         y = rect.y1
     y = max(0, min(y, frame_height - tag_height))
     x = max(0, min(x, frame_width - tag_width))
+    if not taken or tag_height <= 0:
+        return x, y
+    steps = frame_height // tag_height + 1
+    above = [y - k * tag_height for k in range(steps)]
+    below = [y + k * tag_height for k in range(1, steps)]
+    for candidate in above + below:
+        if 0 <= candidate <= frame_height - tag_height:
+            box = (x, candidate, x + tag_width, candidate + tag_height)
+            if not any(_overlaps(box, other) for other in taken):
+                return x, candidate
     return x, y
 
 
-def draw_label(frame: Frame, rect: PixelRect, text: str, color: Rgb, size: int) -> None:
+def draw_label(
+    frame: Frame,
+    rect: PixelRect,
+    text: str,
+    color: Rgb,
+    size: int,
+    taken: list[TagRect] | None = None,
+) -> None:
     """Draw the label tag for ``rect`` onto ``frame`` (in place).
 
     The text is made single-line and elided so the tag is at most the frame's width; nothing
     is drawn for empty text. Whatever still does not fit (a frame shorter than the tag) is
-    clipped at the frame edge.
+    clipped at the frame edge. With ``taken`` (the tags drawn on this frame so far), the tag
+    avoids them (:func:`place_label`) and its own place is added to the list.
     """
     frame_height, frame_width = frame.shape[:2]
     pad_x, _ = label_padding(size)
@@ -186,7 +223,11 @@ def draw_label(frame: Frame, rect: PixelRect, text: str, color: Rgb, size: int) 
         return
     tag = label_tag(shown, size, color)
     tag_height, tag_width = tag.shape[:2]
-    x, y = place_label(tag_width, tag_height, rect, frame_width, frame_height)
+    x, y = place_label(
+        tag_width, tag_height, rect, frame_width, frame_height, () if taken is None else taken
+    )
     h = min(tag_height, frame_height - y)
     w = min(tag_width, frame_width - x)
     frame[y : y + h, x : x + w] = tag[:h, :w]
+    if taken is not None:
+        taken.append((x, y, x + w, y + h))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from narrlocal_gui import __version__
 from narrlocal_gui.resources_path import icon_path, icon_svg_path
+from narrlocal_gui.ui.display_check import display_problem
 from narrlocal_gui.ui.gui_gc import GuiThreadGarbageCollector
 from narrlocal_gui.ui.main_window import APP_NAME, MainWindow
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 ORGANIZATION = "NarrLocal"
 LOG_NAME = "narrlocal-gui.log"
 EXIT_BAD_ARGUMENT = 2
+#: No window can open here (no display, a missing system library).
+EXIT_NO_DISPLAY = 3
 _LOG_HANDLER = "narrlocal-gui"
 
 
@@ -201,8 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"narrlocal-gui: {reason}", file=sys.stderr)
             return EXIT_BAD_ARGUMENT
 
-    install_exception_reporter(setup_logging())
     existing = QApplication.instance()
+    problem = None if existing is not None else display_problem()
+    if problem is not None:
+        print(f"narrlocal-gui: {problem}", file=sys.stderr)
+        return EXIT_NO_DISPLAY
+    install_exception_reporter(setup_logging())
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     configure_application(app)
     collector = GuiThreadGarbageCollector(parent=app)

@@ -22,6 +22,7 @@ import bisect
 import html
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -976,11 +977,18 @@ class TimelineWidget(QWidget):
     def _span_rect(self, span: _Span, row: QRectF) -> QRectF:
         return self._block_rect(span.start, span.end, row).adjusted(0.5, 0.5, -0.5, -0.5)
 
+    def _in_paint_order(self, indices: Iterable[int]) -> list[_Span]:
+        """The spans at ``indices`` in order, the selected indicator's last: it is drawn on
+        top of any span it overlaps, so its outline and keyframes are never hidden."""
+        spans = [self._spans[i] for i in sorted(indices)]
+        spans.sort(key=lambda span: span.indicator.id == self._selected_indicator)
+        return spans
+
     def _paint_spans(self, painter: QPainter, row: QRectF) -> None:
         start, end = self.visible_range()
-        for span in self._spans:
-            if span.end < start or span.start > end:
-                continue
+        shown = [i for i, span in enumerate(self._spans) if span.end >= start and span.start <= end]
+        ordered = self._in_paint_order(shown)
+        for span in ordered:
             color = QColor(*span.indicator.color)
             rect = self._span_rect(span, row)
             if rect.width() < TINY_BLOCK_PX:
@@ -1000,24 +1008,37 @@ class TimelineWidget(QWidget):
                 painter.setBrush(QBrush(dim, Qt.BrushStyle.BDiagPattern))
             painter.drawRoundedRect(rect, 3.0, 3.0)
             if span.indicator.id == self._selected_indicator:
-                painter.setPen(QPen(self.palette().color(QPalette.ColorRole.WindowText), 1.5))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRoundedRect(rect, 3.0, 3.0)
-        for span in self._spans:
-            if span.end >= start and span.start <= end:
-                self._paint_keyframes(painter, span, row)
+                self._paint_selection(painter, rect)
+        for span in ordered:
+            self._paint_keyframes(painter, span, row)
+
+    def _paint_selection(self, painter: QPainter, rect: QRectF) -> None:
+        """The selected indicator's outline: the selection colour, thicker than the outline
+        of a span being shown now, so the two can be told apart."""
+        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect, 3.0, 3.0)
 
     def _paint_active_spans(self, painter: QPainter, rows: _Rows) -> None:
         if not self._active:
             return
         outline = self.palette().color(QPalette.ColorRole.WindowText)
-        for index in sorted(self._active):
-            span = self._spans[index]
+        active = self._in_paint_order(self._active)
+        for span in active:
             rect = self._span_rect(span, rows.indicators).adjusted(-1.0, -1.0, 1.0, 1.0)
             painter.setPen(QPen(outline, 1.5))
             painter.setBrush(QColor(*span.indicator.color))
             painter.drawRoundedRect(rect, 3.0, 3.0)
+            if span.indicator.id == self._selected_indicator:
+                self._paint_selection(painter, rect)
             self._paint_keyframes(painter, span, rows.indicators)
+        # A selected span that is not shown now stays visible over the raised active ones.
+        for span in self._in_paint_order(range(len(self._spans))):
+            if span.indicator.id != self._selected_indicator or any(span is a for a in active):
+                continue
+            if any(span.start < other.end and other.start < span.end for other in active):
+                self._paint_selection(painter, self._span_rect(span, rows.indicators))
+                self._paint_keyframes(painter, span, rows.indicators)
 
     def _span_keyframes(self, span: _Span) -> list[tuple[float, bool]]:
         """(time, human) of the keyframes drawn on ``span`` in the view, thinned (module doc).

@@ -382,6 +382,65 @@ def test_keyframe_keys_move_the_playhead(window: MainWindow, qtbot: QtBot) -> No
     assert _human_points(window) == []
 
 
+def test_the_selected_indicator_is_drawn_over_the_one_it_overlaps_on_the_timeline(
+    qtbot: QtBot,
+) -> None:
+    """Two indicators showing at once share the row: the one being edited lies on top, with
+    its points and the selection colour, whether or not it is showing at the playhead."""
+    from narrlocal_gui.ui.timeline_widget import TimelineWidget
+
+    under = (230, 20, 200)
+    over = (20, 120, 230)
+    timeline = TimelineWidget()
+    qtbot.addWidget(timeline)
+    timeline.resize(900, 160)
+    timeline.show()
+    phrases = (Phrase("p1", "first", 1.0, 6.0), Phrase("p2", "second", 2.0, 7.0))
+    track = (TrackPoint(1.0, START_BOX), TrackPoint(3.0, END_BOX), TrackPoint(5.0, START_BOX))
+    timeline.set_duration(10.0)
+    timeline.set_project(
+        Project(
+            phrases=phrases,
+            indicators=(
+                Indicator("i1", "p1", IndicatorStyle.BOX, color=under, track=track),
+                Indicator("i2", "p2", IndicatorStyle.DARKEN, color=over, track=track),
+            ),
+            display=DisplaySettings(default_duration=None),
+        )
+    )
+    row = timeline._rows().indicators
+    y = round(row.center().y())
+    x = round(timeline.x_for_time(4.5))  # both show here; no keyframe or playhead nearby
+    highlight = timeline.palette().color(timeline.palette().ColorRole.Highlight)
+
+    def colour_at(px: int, py: int) -> tuple[int, int, int]:
+        rgb = timeline.grab().toImage().pixelColor(px, py).getRgb()[:3]
+        return (rgb[0], rgb[1], rgb[2])
+
+    def near(a: tuple[int, int, int], b: tuple[int, int, int], tol: int) -> bool:
+        return all(abs(p - q) <= tol for p, q in zip(a, b, strict=True))
+
+    def closer_to(c: tuple[int, int, int], a: tuple[int, int, int]) -> bool:
+        """``c`` looks more like ``a`` than the other indicator's colour (spans are drawn
+        translucent while not showing)."""
+        other = over if a == under else under
+        return sum((p - q) ** 2 for p, q in zip(c, a, strict=True)) < sum(
+            (p - q) ** 2 for p, q in zip(c, other, strict=True)
+        )
+
+    for position in (9.0, 4.0):  # neither showing (static layer); both showing (raised)
+        timeline.set_position(position)
+        timeline.set_selected_indicator(None)
+        assert closer_to(colour_at(x, y), over)  # the later one lies on top
+        timeline.set_selected_indicator("i1")
+        assert closer_to(colour_at(x, y), under)
+        assert ("i1", 3.0, False) in timeline.keyframe_marks()
+        # The selection's outline, in the selection colour, along the span's top edge.
+        top = round(row.top()) + 1
+        hl = (highlight.red(), highlight.green(), highlight.blue())
+        assert any(near(colour_at(x, top + dy), hl, 60) for dy in range(3))
+
+
 # -- the indicator list ------------------------------------------------------------------------
 
 

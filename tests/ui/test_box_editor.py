@@ -414,8 +414,8 @@ def test_the_selected_indicator_is_drawn_over_the_one_it_overlaps_on_the_timelin
     highlight = timeline.palette().color(timeline.palette().ColorRole.Highlight)
 
     def colour_at(px: int, py: int) -> tuple[int, int, int]:
-        rgb = timeline.grab().toImage().pixelColor(px, py).getRgb()[:3]
-        return (rgb[0], rgb[1], rgb[2])
+        colour = timeline.grab().toImage().pixelColor(px, py)
+        return (colour.red(), colour.green(), colour.blue())
 
     def near(a: tuple[int, int, int], b: tuple[int, int, int], tol: int) -> bool:
         return all(abs(p - q) <= tol for p, q in zip(a, b, strict=True))

@@ -312,10 +312,10 @@ def _extract(
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from narrlocal_gui.localizer.adaptation import open_store
     from narrlocal_gui.localizer.pipeline import resolve_device
     from narrlocal_gui.localizer.training import train
     from narrlocal_gui.localizer.training_config import TrainPaths
-    from narrlocal_gui.localizer.training_dataset import FeatureStore
     from narrlocal_gui.localizer.training_dist import context_from_env, finish, start
     from narrlocal_gui.localizer.training_state import load_resume_state
     from narrlocal_gui.localizer.training_validation import Validator, load_validation_set
@@ -349,9 +349,7 @@ def run_train(args: argparse.Namespace) -> int:
                 _wait_for_features(folder)
             if args.extract_only:
                 return 0
-            store = FeatureStore(
-                folder, max_frames=config.model.max_frames, max_words=config.model.max_words
-            )
+            store = open_store(folder, config)
             validator = None
             if args.eval is not None and context.is_main:
                 validator = Validator(

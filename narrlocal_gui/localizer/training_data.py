@@ -41,6 +41,7 @@ __all__ = [
     "clip_to_dict",
     "clips_for_video",
     "find_training_videos",
+    "scan_folder",
 ]
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts")
@@ -150,21 +151,31 @@ def _split_names(folder: Path, split: str | None) -> set[str] | None:
     return set(names)
 
 
-def _from_folder(folder: Path, split: str | None) -> list[TrainingVideo]:
-    media_dir = folder / "videos" if (folder / "videos").is_dir() else folder
-    wanted = _split_names(folder, split)
+def scan_folder(
+    folder: str | os.PathLike[str], *, split: str | None = "train"
+) -> tuple[list[TrainingVideo], list[Path]]:
+    """The videos of a training folder (see the module) with a transcript, and those
+    without one (for a caller that makes their transcripts: the GUI transcribes them)."""
+    root = Path(folder)
+    media_dir = root / "videos" if (root / "videos").is_dir() else root
+    wanted = _split_names(root, split)
     found: list[TrainingVideo] = []
-    missing: list[str] = []
+    missing: list[Path] = []
     for video in sorted(media_dir.iterdir()):
         if video.suffix.lower() not in VIDEO_SUFFIXES or not video.is_file():
             continue
         if wanted is not None and video.stem not in wanted:
             continue
-        transcript = _transcript_for(video, folder)
+        transcript = _transcript_for(video, root)
         if transcript is None:
-            missing.append(video.name)
+            missing.append(video)
             continue
         found.append(TrainingVideo(video.stem, video, transcript))
+    return found, missing
+
+
+def _from_folder(folder: Path, split: str | None) -> list[TrainingVideo]:
+    found, missing = scan_folder(folder, split=split)
     if not found:
         hint = f" ({len(missing)} video(s) lack a transcript)" if missing else ""
         raise TrainingDataError(

@@ -57,6 +57,8 @@ class Actions:
     localize_all: QAction
     localize_selected: QAction
     cancel_localization: QAction
+    adapt_to_videos: QAction
+    cancel_adaptation: QAction
     draw_box: QAction
     previous_keyframe: QAction
     next_keyframe: QAction
@@ -238,6 +240,19 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
             None,
             "Stop localizing; the phrases already localized are kept",
         ),
+        adapt_to_videos=_action(
+            parent,
+            "&Adapt to My Videos…",
+            None,
+            "Train the localizer on a folder of your own narrated videos, then localize with "
+            "the adapted model (runs in the background; can be stopped and resumed)",
+        ),
+        cancel_adaptation=_action(
+            parent,
+            "Stop A&daptation",
+            None,
+            "Stop adapting the localizer; its progress is kept and can be resumed",
+        ),
         draw_box=draw_box,
         # Alt+arrows: the keyframe keys of Kdenlive, beside Left/Right (frames) and
         # Shift+Left/Right (jumps); a modified key, so no text field ever needs it.
@@ -345,6 +360,9 @@ def build_menus(
     localize.addAction(actions.localize_selected)
     localize.addSeparator()
     localize.addAction(actions.cancel_localization)
+    localize.addSeparator()
+    localize.addAction(actions.adapt_to_videos)
+    localize.addAction(actions.cancel_adaptation)
 
     boxes = bar.addMenu("&Boxes")
     boxes.addAction(actions.draw_box)

@@ -37,7 +37,7 @@ from narrlocal_gui.ui.localizer_worker import (
     LocalizerWorker,
 )
 from narrlocal_gui.ui.progress_widget import ProgressWidget
-from narrlocal_gui.ui.settings import Preferences, PreferencesStore
+from narrlocal_gui.ui.settings import LocalizerMethod, Preferences, PreferencesStore
 from narrlocal_gui.ui.worker_thread import WorkerThread
 
 if TYPE_CHECKING:
@@ -69,7 +69,13 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def localizer_options(prefs: Preferences) -> LocalizerOptions:
-    return LocalizerOptions(window=prefs.localizer_window, device=prefs.localizer_device.value)
+    comma = prefs.localizer_method is LocalizerMethod.COMMA
+    return LocalizerOptions(
+        method="comma" if comma else "",
+        window=prefs.localizer_window,
+        device=prefs.localizer_device.value,
+        checkpoint=prefs.comma_checkpoint if comma else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ What does what:
   :class:`KeyframeCommands` — the Boxes menu's keyframe commands;
 * :class:`NarrationCommands` — the Narration menu and its worker thread;
   :class:`LocalizeCommands` — the Localize menu and the localizer's worker thread;
+  :class:`AdaptCommands` — Localize > Adapt to My Videos… and the training's worker thread;
   :class:`NarrationEdits` — the transcript panel's and the timeline's undoable edits;
 * :class:`ExportCommands` — File > Export (video, annotations, still) on the export worker's
   thread, and the in/out points that mark the range to export;
@@ -38,6 +39,7 @@ from narrlocal_gui.core.model import Project
 from narrlocal_gui.media.audio_output import AudioOutput
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import build_actions, build_menus
+from narrlocal_gui.ui.adapt_commands import AdaptCommands
 from narrlocal_gui.ui.box_editor import BoxEditor
 from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.export_commands import ExportCommands
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self.narration_edits = NarrationEdits(self.document, self)
         self.localize = LocalizeCommands(self, self.document, self.preferences)
         self.exports = ExportCommands(self, self.document, self.preferences, self.controller)
+        self.adaptation = AdaptCommands(self, self.preferences)
 
         # -- the widgets -------------------------------------------------------------------
         # The picture is the central widget; the transport bar and the timeline share the
@@ -147,6 +150,7 @@ class MainWindow(QMainWindow):
         self.localize_progress = ProgressWidget()
         # Its own display: an export may run while the localizer works.
         self.export_progress = ProgressWidget()
+        self.adapt_progress = ProgressWidget()
         self.clock_label = QLabel()
         self.clock_label.setObjectName("clockSourceLabel")
         self.clock_label.setToolTip("What keeps the picture in time")
@@ -154,6 +158,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.narration_progress)
         self.statusBar().addPermanentWidget(self.localize_progress)
         self.statusBar().addPermanentWidget(self.export_progress)
+        self.statusBar().addPermanentWidget(self.adapt_progress)
         self.statusBar().addPermanentWidget(self.clock_label)
 
         self.recent_menu = RecentMenu(self)
@@ -297,6 +302,8 @@ class MainWindow(QMainWindow):
         loc.attach(self.window_actions, panel, self.localize_progress, self.statusBar())
         # The run was for the project that was open; a newly opened one makes it moot.
         self.files.opened.connect(loc.cancel)
+        # Adapting goes on whatever is opened (it trains on another folder).
+        self.adaptation.attach(self.window_actions, self.adapt_progress, self.statusBar())
 
     def _wire_boxes(self) -> None:
         b, e, k, c, a = (
@@ -462,6 +469,7 @@ class MainWindow(QMainWindow):
         self.opener.shutdown()
         self.narration.shutdown()
         self.localize.shutdown()
+        self.adaptation.shutdown()
         self.exports.shutdown()
         save_window_state(
             self.preferences.settings, self.saveGeometry(), self.saveState(WINDOW_STATE_VERSION)

@@ -16,9 +16,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -31,6 +33,7 @@ from narrlocal_gui.ui.settings import (
     LOCALIZER_WINDOW_RANGE,
     ComputeDevice,
     LocalizerDevice,
+    LocalizerMethod,
     Preferences,
     is_language_code,
 )
@@ -142,6 +145,27 @@ class PreferencesDialog(QDialog):
             "How far before and after each phrase the localizer looks for what it describes"
         )
 
+        self.localizer_method = QComboBox(self)
+        self.localizer_method.setObjectName("localizerMethod")
+        for method in LocalizerMethod:
+            self.localizer_method.addItem(method.label, method.value)
+        self.localizer_method.setCurrentIndex(
+            max(0, self.localizer_method.findData(prefs.localizer_method.value))
+        )
+        self.localizer_method.setToolTip(
+            "What Localize uses: the pretrained encoders alone, or a CoMMA model trained on "
+            "your videos (Localize > Adapt to My Videos… makes one)"
+        )
+        self.comma_checkpoint = QLineEdit(prefs.comma_checkpoint, self)
+        self.comma_checkpoint.setObjectName("commaCheckpoint")
+        self.comma_checkpoint.setPlaceholderText("adapted.pt")
+        self.comma_checkpoint.setToolTip("The CoMMA checkpoint (.pt) the adapted method uses")
+        self.browse_checkpoint = QPushButton("Browse…", self)
+        self.browse_checkpoint.clicked.connect(self._browse_checkpoint)
+        checkpoint_row = QHBoxLayout()
+        checkpoint_row.addWidget(self.comma_checkpoint, 1)
+        checkpoint_row.addWidget(self.browse_checkpoint)
+
         form = QFormLayout()
         form.addRow("Indicator duration in new projects:", duration_row)
         form.addRow("Frame cache:", self.cache)
@@ -151,6 +175,8 @@ class PreferencesDialog(QDialog):
         form.addRow("Narration language:", language_row)
         form.addRow("Localizer device:", self.localizer_device)
         form.addRow("Search window around each phrase (s):", self.localizer_window)
+        form.addRow("Localizer method:", self.localizer_method)
+        form.addRow("CoMMA checkpoint:", checkpoint_row)
 
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -160,6 +186,8 @@ class PreferencesDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.language.currentIndexChanged.connect(self._language_changed)
         self.language_code.textChanged.connect(self._language_changed)
+        self.localizer_method.currentIndexChanged.connect(self._language_changed)
+        self.comma_checkpoint.textChanged.connect(self._language_changed)
         self._language_changed()
 
         layout = QVBoxLayout(self)
@@ -178,7 +206,12 @@ class PreferencesDialog(QDialog):
             narration_language=self.narration_language(),
             localizer_device=LocalizerDevice(self.localizer_device.currentData()),
             localizer_window=float(self.localizer_window.value()),
+            localizer_method=self.method(),
+            comma_checkpoint=self.comma_checkpoint.text().strip(),
         )
+
+    def method(self) -> LocalizerMethod:
+        return LocalizerMethod(self.localizer_method.currentData())
 
     def narration_language(self) -> str | None:
         """The chosen language code; None to detect it (also for an unfinished typed code)."""
@@ -192,9 +225,22 @@ class PreferencesDialog(QDialog):
         other = self.language.currentIndex() == _OTHER
         self.language_code.setEnabled(other)
         # "Other" with half a code would silently mean "detect": OK waits for a whole one.
-        self.ok_button.setEnabled(
-            not other or is_language_code(self.language_code.text().strip().lower())
+        language_ok = not other or is_language_code(self.language_code.text().strip().lower())
+        # The adapted method needs its checkpoint.
+        comma = self.method() is LocalizerMethod.COMMA
+        method_ok = not comma or bool(self.comma_checkpoint.text().strip())
+        self.ok_button.setEnabled(language_ok and method_ok)
+
+    def _browse_checkpoint(self) -> None:
+        current = self.comma_checkpoint.text().strip()
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "CoMMA Checkpoint", current, "CoMMA checkpoints (*.pt);;All files (*)"
         )
+        if chosen:
+            self.comma_checkpoint.setText(chosen)
+            self.localizer_method.setCurrentIndex(
+                self.localizer_method.findData(LocalizerMethod.COMMA.value)
+            )
 
     @classmethod
     def edit(cls, prefs: Preferences, parent: QWidget | None = None) -> Preferences | None:

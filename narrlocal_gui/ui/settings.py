@@ -73,6 +73,24 @@ _LOCALIZER_DEVICE_LABELS = {
 }
 
 
+class LocalizerMethod(StrEnum):
+    """How Localize finds phrases: the training-free default, or a trained CoMMA checkpoint
+    (Localize > Adapt to My Videos… makes one and switches to it)."""
+
+    TRAINING_FREE = "training-free"
+    COMMA = "comma"
+
+    @property
+    def label(self) -> str:
+        return _LOCALIZER_METHOD_LABELS[self]
+
+
+_LOCALIZER_METHOD_LABELS = {
+    LocalizerMethod.TRAINING_FREE: "Training-free (pretrained encoders)",
+    LocalizerMethod.COMMA: "Adapted CoMMA model (checkpoint)",
+}
+
+
 def is_language_code(text: str) -> bool:
     return _LANGUAGE_CODE.fullmatch(text) is not None
 
@@ -98,6 +116,9 @@ class Preferences:
     localizer_device: LocalizerDevice = LocalizerDevice.AUTO
     #: Seconds searched before and after each phrase when localizing it.
     localizer_window: float = DEFAULT_LOCALIZER_WINDOW
+    localizer_method: LocalizerMethod = LocalizerMethod.TRAINING_FREE
+    #: The CoMMA checkpoint the COMMA method uses (kept when switching back, to return to it).
+    comma_checkpoint: str = ""
 
     def __post_init__(self) -> None:
         lo, hi = CACHE_MB_RANGE
@@ -125,6 +146,10 @@ class Preferences:
         w_lo, w_hi = LOCALIZER_WINDOW_RANGE
         if not (math.isfinite(self.localizer_window) and w_lo <= self.localizer_window <= w_hi):
             raise ValueError(f"search window must be {w_lo}..{w_hi} s, got {self.localizer_window}")
+        if not isinstance(self.localizer_method, LocalizerMethod):
+            object.__setattr__(self, "localizer_method", LocalizerMethod(self.localizer_method))
+        if self.localizer_method is LocalizerMethod.COMMA and not self.comma_checkpoint:
+            raise ValueError("the CoMMA method needs a checkpoint")
 
 
 def with_recent(prefs: Preferences, path: Path | str) -> Preferences:
@@ -198,6 +223,16 @@ def load_preferences(settings: QSettings) -> Preferences:
             if duration <= 0.0:
                 duration = d.default_duration
         cache_lo, cache_hi = CACHE_MB_RANGE
+        checkpoint = str(settings.value("comma_checkpoint") or "")
+        method = LocalizerMethod(
+            _choice(
+                settings.value("localizer_method"),
+                tuple(LocalizerMethod),
+                d.localizer_method.value,
+            )
+        )
+        if method is LocalizerMethod.COMMA and not Path(checkpoint).is_file():
+            method = LocalizerMethod.TRAINING_FREE  # deleted or moved: back to the default
         return Preferences(
             recent_files=tuple(recent[:MAX_RECENT]),
             default_duration=duration,
@@ -233,6 +268,8 @@ def load_preferences(settings: QSettings) -> Preferences:
                 _float(settings.value("localizer_window"), d.localizer_window),
                 *LOCALIZER_WINDOW_RANGE,
             ),
+            localizer_method=method,
+            comma_checkpoint=checkpoint,
         )
     finally:
         settings.endGroup()
@@ -256,9 +293,18 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
         settings.setValue("narration_language", prefs.narration_language or "")
         settings.setValue("localizer_device", prefs.localizer_device.value)
         settings.setValue("localizer_window", prefs.localizer_window)
+        settings.setValue("localizer_method", prefs.localizer_method.value)
+        settings.setValue("comma_checkpoint", prefs.comma_checkpoint)
     finally:
         settings.endGroup()
     settings.sync()
+
+
+def adaptation_dir() -> Path:
+    """Where Localize > Adapt to My Videos… keeps its runs and adapted models."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("NarrLocal", appauthor=False)) / "adapted"
 
 
 def save_window_state(settings: QSettings, geometry: QByteArray, state: QByteArray) -> None:

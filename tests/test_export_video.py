@@ -631,3 +631,31 @@ def test_prefetch_closed_early_stops_and_closes_the_iterator_on_its_thread() -> 
     assert "test-prefetch-endless" not in {t.name for t in threading.enumerate()}
     with pytest.raises(StopIteration):
         next(prefetch)
+
+
+@pytest.mark.parametrize(("darken", "grayscale"), [(0.55, False), (0.0, True), (0.4, True)])
+def test_the_surround_rendered_into_a_new_frame_is_the_in_place_one(
+    darken: float, grayscale: bool
+) -> None:
+    """The renderer's one-pass surround (no copy of the frame first) draws what the in-place
+    effect draws on a copy, and leaves its read-only source alone."""
+    from narrlocal_gui.render.geometry import PixelRect
+    from narrlocal_gui.render.regions import apply_surround, surrounded
+
+    rng = np.random.default_rng(7)
+    frame = rng.integers(0, 256, (90, 161, 3), dtype=np.uint8)
+    frame.setflags(write=False)
+    before = frame.copy()
+    rects = [PixelRect(10, 5, 60, 40), PixelRect(40, 30, 150, 88), PixelRect(0, 0, 161, 2)]
+    expected = frame.copy()
+    apply_surround(expected, rects, darken, grayscale)
+    out = surrounded(frame, rects, darken, grayscale)
+    assert out.flags.c_contiguous and out.flags.writeable
+    assert np.array_equal(out, expected)
+    assert not np.array_equal(out, frame)  # something was darkened or grayed
+    assert np.array_equal(frame, before)
+    # A non-contiguous view (a mirrored frame) works the same.
+    flipped = frame[:, ::-1]
+    expected_flipped = np.ascontiguousarray(flipped)
+    apply_surround(expected_flipped, rects, darken, grayscale)
+    assert np.array_equal(surrounded(flipped, rects, darken, grayscale), expected_flipped)

@@ -44,7 +44,7 @@ from narrlocal_gui.render.heatmap import (
     to_levels,
 )
 from narrlocal_gui.render.labels import TagRect, draw_label, label_font_size
-from narrlocal_gui.render.regions import WHITE, RegionShift, apply_surround, shift_regions
+from narrlocal_gui.render.regions import WHITE, RegionShift, shift_regions, surrounded
 
 Frame = npt.NDArray[np.uint8]
 
@@ -114,9 +114,11 @@ def render_indicators(
     if not (surround or heat is not None or shifts or outlines or labels):
         return frame
 
-    out = np.array(frame, dtype=np.uint8, order="C", copy=True)
+    # The one copy of the frame: the surround effect, when there is one, computes it.
     if surround:
-        apply_surround(out, inside, darken, grayscale)
+        out = surrounded(frame, inside, darken, grayscale)
+    else:
+        out = np.array(frame, dtype=np.uint8, order="C", copy=True)
     if heat is not None:
         blend_levels(out, heat, settings.heatmap_opacity)
     if shifts:

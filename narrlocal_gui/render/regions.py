@@ -81,6 +81,33 @@ def shift_regions(frame: Frame, shifts: Sequence[RegionShift]) -> None:
         frame[shift.rect.slices] = shifted_towards(source, shift.target, shift.amount)
 
 
+def surrounded(
+    frame: Frame, inside_rects: Sequence[PixelRect], darken: float, grayscale: bool
+) -> Frame:
+    """A new C-contiguous copy of ``frame`` darkened and/or desaturated outside the union of
+    ``inside_rects``: what :func:`apply_surround` does to a copy, pixel for pixel.
+
+    ``frame`` is not modified and may be read-only. The darkened (or gray) picture is
+    computed straight from ``frame`` into the new array and the inside rectangles are copied
+    back from ``frame``, so the whole frame is read and written once instead of copied first
+    and processed in place (a full-frame pass less per rendered frame).
+    """
+    source = np.ascontiguousarray(frame)
+    if darken <= 0.0 and not grayscale:
+        return source.copy()
+    keep = 1.0 - min(darken, 1.0)
+    if grayscale:
+        gray = cv2.cvtColor(source, cv2.COLOR_RGB2GRAY)
+        if darken > 0.0:
+            gray = cv2.convertScaleAbs(gray, alpha=keep)
+        out = cast(Frame, cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB))
+    else:
+        out = cast(Frame, cv2.convertScaleAbs(source, alpha=keep))
+    for rect in inside_rects:
+        out[rect.slices] = source[rect.slices]
+    return out
+
+
 def apply_surround(
     frame: Frame, inside_rects: Sequence[PixelRect], darken: float, grayscale: bool
 ) -> None:

@@ -25,6 +25,7 @@ from narrlocal_gui.localizer.inference import (  # noqa: E402
     CommaLocalizer,
     attention_rollout,
     comma_heatmap,
+    frame_groups,
 )
 from narrlocal_gui.localizer.types import ClipInput, Localization  # noqa: E402
 
@@ -159,6 +160,29 @@ def test_cross_attention_words_see_only_video() -> None:
     _, w1 = hidden_after_first_layer(model, video, changed)
     torch.testing.assert_close(w1[0], w0[0], rtol=0, atol=1e-6)
     assert not torch.allclose(w1[1:], w0[1:])
+
+
+def test_cross_attention_has_no_residual_path() -> None:
+    """Equation (2): a CA layer outputs what each token gathered from the other modality
+    only. With one video token every word can gather just that token, so all word outputs
+    are equal; with a residual (the dual-encoder shortcut that made the trained heat maps
+    miss the described object) each word would keep its own features."""
+    video = torch.randn(1, 1, VIDEO_DIM, 1, 1, generator=torch.Generator().manual_seed(3))
+    _, words = inputs()
+    model = CommaModel(config(layers=("CA",))).eval()
+    assert model.config.cross_residual is False
+    tokens = model(video, words, return_hidden=True).hidden[1][0]
+    torch.testing.assert_close(tokens[1:], tokens[1:2].expand(N_WORDS, -1), rtol=0, atol=1e-6)
+    residual = CommaModel(config(layers=("CA",), cross_residual=True)).eval()
+    kept = residual(video, words, return_hidden=True).hidden[1][0]
+    assert not torch.allclose(kept[1:], kept[1:2].expand(N_WORDS, -1))
+
+
+def test_old_checkpoint_configs_keep_the_cross_residual() -> None:
+    data = config().to_dict()
+    assert data["cross_residual"] is False
+    del data["cross_residual"]
+    assert CommaConfig.from_dict(data).cross_residual is True
 
 
 def test_self_attention_never_mixes_modalities() -> None:
@@ -402,7 +426,7 @@ def test_comma_localizer_runs_on_random_weights(tmp_path: Path) -> None:
     assert method.name == "comma"
     loc = method.localize(clip, "cut the onion")
     assert isinstance(loc, Localization)
-    assert loc.heatmaps.shape == (5, 4, 6)  # 5 frames (model saw 4, interpolated back)
+    assert loc.heatmaps.shape == (5, 4, 6)  # 5 frames, each with its own map
     assert float(loc.heatmaps.min()) >= 0.0 and float(loc.heatmaps.max()) == pytest.approx(1.0)
     assert np.all((loc.points >= 0) & (loc.points <= [96, 64]))
     assert np.all(loc.boxes[:, 2] > loc.boxes[:, 0]) and np.all(loc.boxes[:, 3] > loc.boxes[:, 1])
@@ -411,3 +435,38 @@ def test_comma_localizer_runs_on_random_weights(tmp_path: Path) -> None:
     empty = method.localize(clip, "the a")
     assert float(empty.scores.max()) == 0.0
     np.testing.assert_allclose(empty.points, [[48.0, 32.0]] * 5)
+
+
+def test_frame_groups_cover_every_frame_spread_over_the_clip() -> None:
+    groups = frame_groups(10, 4)
+    assert [g.tolist() for g in groups] == [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]
+    assert [g.tolist() for g in frame_groups(3, 4)] == [[0, 1, 2]]
+    for count, most in ((1, 1), (17, 4), (64, 16), (65, 16)):
+        found = np.concatenate(frame_groups(count, most))
+        assert sorted(found.tolist()) == list(range(count))
+        assert max(len(g) for g in frame_groups(count, most)) <= most
+    with pytest.raises(ValueError):
+        frame_groups(0, 4)
+
+
+def test_every_frame_gets_its_own_heat_map() -> None:
+    """A clip longer than max_frames is run in interleaved groups: the map of each frame
+    comes from a pass that saw that frame (interpolating maps of frames seconds apart
+    misses anything that moves)."""
+    frames = np.zeros((7, 64, 96, 3), dtype=np.uint8)
+    for i in range(7):
+        frames[i, 16:32, 8 + 12 * i : 24 + 12 * i] = 255  # a square moving right
+    clip = ClipInput(frames, np.arange(7) * 0.5, 0.5, 2.5)
+    model = CommaModel(config(max_frames=3)).eval()
+    video_encoder, text_encoder = FakeVideoEncoder(), FakeTextEncoder()
+    method = CommaLocalizer(model, video_encoder, text_encoder)
+    result = method.heatmaps(clip, "the white square")
+    assert result is not None
+    heat, times = result
+    np.testing.assert_allclose(times, clip.times)
+    features = torch.as_tensor(video_encoder.encode(frames))
+    _, words = text_encoder.encode_words("the white square")
+    for group in frame_groups(7, 3):
+        with torch.inference_mode():
+            out = model(features[group][None], torch.as_tensor(words)[None], return_attention=True)
+        np.testing.assert_allclose(heat[group], comma_heatmap(out, model.config.layers), rtol=1e-5)

@@ -36,6 +36,7 @@ __all__ = [
     "VideoFeatureEncoder",
     "attention_rollout",
     "comma_heatmap",
+    "frame_groups",
     "interpolate_heatmaps",
     "localization_from_heatmaps",
     "point_and_box",
@@ -207,6 +208,17 @@ def uniform_localization(clip: ClipInput, grid: tuple[int, int] = (9, 16)) -> Lo
 # -- the CoMMA method ---------------------------------------------------------------------
 
 
+def frame_groups(count: int, max_frames: int) -> list[np.ndarray]:
+    """Frame indices 0..count-1 in interleaved groups of at most ``max_frames``, each
+    spread evenly over the whole clip (the way training samples a clip's frames), so that
+    every frame gets its own heat map instead of one interpolated from frames seconds
+    away. Frame i is in group ``i % groups``."""
+    if count <= 0 or max_frames <= 0:
+        raise ValueError("frame_groups needs a positive count and max_frames")
+    groups = -(-count // max_frames)
+    return [np.arange(g, count, groups) for g in range(groups)]
+
+
 class VideoFeatureEncoder(Protocol):
     """What CoMMA needs from the video encoder (localizer/video_encoder.py)."""
 
@@ -295,8 +307,7 @@ class CommaLocalizer:
             return None
         cfg = self.model.config
         n = clip.frames.shape[0]
-        keep = np.unique(np.linspace(0, n - 1, min(n, cfg.max_frames)).round().astype(int))
-        features = self.video_encoder.encode(clip.frames[keep], short_side=self.short_side)
+        features = self.video_encoder.encode(clip.frames, short_side=self.short_side)
         device = self.model.device
         video = torch.as_tensor(features, dtype=torch.float32).to(device)
         if max(video.shape[-2:]) > cfg.max_grid:
@@ -306,10 +317,12 @@ class CommaLocalizer:
             video = F.adaptive_avg_pool2d(video, target)
         text = torch.as_tensor(word_features, dtype=torch.float32).to(device)
         text = text[: cfg.max_words]
+        heat = np.empty((n, *video.shape[-2:]), dtype=np.float32)
         with torch.inference_mode():
-            output = self.model(video[None], text[None], return_attention=True)
-        heat = comma_heatmap(output, cfg.layers)
-        return heat, clip.times[keep]
+            for group in frame_groups(n, cfg.max_frames):
+                output = self.model(video[group][None], text[None], return_attention=True)
+                heat[group] = comma_heatmap(output, cfg.layers)
+        return heat, clip.times.copy()
 
     def localize(self, clip: ClipInput, phrase: str) -> Localization:
         result = self.heatmaps(clip, phrase)

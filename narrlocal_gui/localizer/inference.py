@@ -250,8 +250,9 @@ def _load_encoder(module: str, cls: str, *args: Any) -> Any:
 class CommaLocalizer:
     """The trained CoMMA model as a localization method.
 
-    Frames beyond the model's ``max_frames`` are subsampled evenly and the heat maps
-    interpolated back in time; a feature grid larger than ``max_grid`` is average-pooled.
+    A clip of more than the model's ``max_frames`` frames is run in interleaved groups
+    (:func:`frame_groups`), each spread over the whole clip as in training, so that every
+    frame gets its own heat map; a feature grid larger than ``max_grid`` is average-pooled.
     """
 
     name = "comma"

@@ -27,7 +27,8 @@ __all__ = ["Batch", "ClipRecord", "FeatureStore", "epoch_batches", "inference_fr
 
 
 def inference_frames(count: int, max_frames: int) -> np.ndarray:
-    """Which of ``count`` frames the model sees: CommaLocalizer's rule, verbatim."""
+    """Which of ``count`` frames the model sees in training: spread evenly over the clip,
+    as each of CommaLocalizer's interleaved frame groups is (``inference.frame_groups``)."""
     return np.unique(np.linspace(0, count - 1, min(count, max_frames)).round().astype(int))
 
 

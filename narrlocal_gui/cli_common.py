@@ -16,8 +16,10 @@ __all__ = [
     "fmt_duration",
     "fraction_progress",
     "frame_rate",
+    "positive_number",
     "print_progress_line",
     "seconds_type",
+    "whole_number",
 ]
 
 
@@ -48,6 +50,32 @@ def seconds_type(maximum: float | None = None) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse type for a whole number >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {text!r}")
+        return value
+
+    return parse
+
+
+def positive_number(text: str) -> float:
+    """An argparse type for a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, not {text!r}")
+    return value
 
 
 def frame_rate(text: str) -> float:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from narrlocal_gui.cli_common import fmt_duration, frame_rate, print_progress_line
+from narrlocal_gui.cli_common import fmt_duration, frame_rate, print_progress_line, whole_number
 from narrlocal_gui.errors import UserFacingError
 
 __all__ = ["SYNTH_DESCRIPTION", "SYNTH_SUMMARY", "configure_synth", "run_synth"]
@@ -29,26 +29,6 @@ SYNTH_DESCRIPTION = (
     "eval_<split>.json (the pointing evaluation format), OUT_DIR/splits.json and "
     "OUT_DIR/manifest.json. The same seed gives the same data set."
 )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {text!r}")
-    return value
 
 
 def _seconds(text: str) -> float:
@@ -86,7 +66,7 @@ def _split(text: str) -> tuple[float, float, float]:
 def configure_synth(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="the folder to write")
     parser.add_argument(
-        "--clips", type=_positive_int, default=200, metavar="N", help="clips (default 200)"
+        "--clips", type=whole_number(1), default=200, metavar="N", help="clips (default 200)"
     )
     parser.add_argument(
         "--seconds",
@@ -101,7 +81,9 @@ def configure_synth(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fps", type=frame_rate, default=12.0, metavar="F", help="frame rate (default 12)"
     )
-    parser.add_argument("--seed", type=_seed, default=0, metavar="N", help="random seed (0)")
+    parser.add_argument(
+        "--seed", type=whole_number(0), default=0, metavar="N", help="random seed (0)"
+    )
     parser.add_argument(
         "--split",
         type=_split,

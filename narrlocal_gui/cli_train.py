@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 import signal
 import sys
 import time
@@ -29,7 +28,12 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from narrlocal_gui.cli_common import fmt_duration, print_progress_line
+from narrlocal_gui.cli_common import (
+    fmt_duration,
+    positive_number,
+    print_progress_line,
+    whole_number,
+)
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -53,36 +57,8 @@ TRAIN_DESCRIPTION = (
 
 EXIT_INTERRUPTED = 130
 _WAIT_POLL_SECONDS = 2.0
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text!r}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, not {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a number > 0, not {text!r}")
-    return value
+POSITIVE_INT = whole_number(1)
+COUNT = whole_number(0)
 
 
 def _layers(text: str) -> tuple[str, ...]:
@@ -109,10 +85,10 @@ def configure_train(parser: argparse.ArgumentParser) -> None:
     # Options below default to None so that --resume can tell what was given.
     model = parser.add_argument_group("model (default: CA,SA,CA, width 128, 2 heads, 4 frames)")
     model.add_argument("--layers", type=_layers, metavar="CA,SA,CA", help="attention layers")
-    model.add_argument("--width", type=_positive_int, metavar="D", help="model width")
-    model.add_argument("--heads", type=_positive_int, metavar="H", help="attention heads")
+    model.add_argument("--width", type=POSITIVE_INT, metavar="D", help="model width")
+    model.add_argument("--heads", type=POSITIVE_INT, metavar="H", help="attention heads")
     model.add_argument(
-        "--frames", type=_positive_int, metavar="T", help="frames a clip is cut to (default 4)"
+        "--frames", type=POSITIVE_INT, metavar="T", help="frames a clip is cut to (default 4)"
     )
     model.add_argument(
         "--self-attention",
@@ -123,19 +99,19 @@ def configure_train(parser: argparse.ArgumentParser) -> None:
         "--similarity", choices=("dot", "cosine"), help="pair score (default dot, as eq. 5)"
     )
     run = parser.add_argument_group("training")
-    run.add_argument("--epochs", type=_positive_int, metavar="N", help="epochs (default 10)")
+    run.add_argument("--epochs", type=POSITIVE_INT, metavar="N", help="epochs (default 10)")
     run.add_argument(
-        "--batch-size", type=_positive_int, metavar="B", help="clips per step (default 16)"
+        "--batch-size", type=POSITIVE_INT, metavar="B", help="clips per step (default 16)"
     )
-    run.add_argument("--lr", type=_positive_float, help="learning rate (default 1e-4)")
+    run.add_argument("--lr", type=positive_number, help="learning rate (default 1e-4)")
     run.add_argument("--loss", choices=("sentence", "word", "both"), help="loss (default sentence)")
     run.add_argument(
-        "--word-loss-weight", type=_positive_float, metavar="W", help="word loss weight"
+        "--word-loss-weight", type=positive_number, metavar="W", help="word loss weight"
     )
-    run.add_argument("--seed", type=_count, metavar="N", help="random seed (default 0)")
+    run.add_argument("--seed", type=COUNT, metavar="N", help="random seed (default 0)")
     run.add_argument(
         "--checkpoint-every",
-        type=_count,
+        type=COUNT,
         metavar="STEPS",
         help="steps between checkpoints, 0 for epoch ends only (default 50)",
     )

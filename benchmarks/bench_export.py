@@ -17,8 +17,12 @@ something else slows all alike; the medians are reported, with the load average 
 warning sign. A moving heat map over the whole picture also makes x264 itself work harder
 (every frame changes everywhere), which a plain transcode does not pay.
 
+With ``--breakdown`` a fourth run renders every frame with its indicators as the export does
+but encodes the undrawn frame: its difference to the bare export is what drawing costs, and
+the export's difference to it is what x264 pays for encoding the changed pictures.
+
 Usage: .venv/bin/python benchmarks/bench_export.py [--runs N] [--seconds S] [--preset P]
-       [--crf N] [--third heatmap|brighten]
+       [--crf N] [--third heatmap|brighten] [--breakdown]
 
 The clip is built in a temporary folder from ../shared/media/narrated/speech_timing_banana.mp4
 (real 1280x720 30 fps footage, looped) when it is there, else from a synthetic moving scene.
@@ -27,6 +31,7 @@ The clip is built in a temporary folder from ../shared/media/narrated/speech_tim
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -53,6 +58,7 @@ from narrlocal_gui.core.model import (  # noqa: E402
     TrackPoint,
     VideoRef,
 )
+from narrlocal_gui.export import video_frames  # noqa: E402
 from narrlocal_gui.export.video_export import export_video  # noqa: E402
 from narrlocal_gui.export.video_options import (  # noqa: E402
     DEFAULT_CRF,
@@ -196,6 +202,31 @@ def plain_transcode(source: Path, out: Path, crf: int, preset: str) -> None:
         output.mux(video_out.encode(None))
 
 
+# The exporter's render function, as ``export/video_frames.py`` calls it.
+_RENDER = "render_frame"
+
+
+@contextlib.contextmanager
+def _drawing_discarded() -> Iterator[None]:
+    """Within: the exporter renders each frame as usual but encodes the undrawn frame."""
+    render = getattr(video_frames, _RENDER)
+
+    def render_and_discard(image: np.ndarray, project: Project, t: float) -> np.ndarray:
+        render(image, project, t)
+        return image
+
+    setattr(video_frames, _RENDER, render_and_discard)
+    try:
+        yield
+    finally:
+        setattr(video_frames, _RENDER, render)
+
+
+def _rendered_not_drawn(project: Project, out: Path, options: VideoExportOptions) -> None:
+    with _drawing_discarded():
+        export_video(project, out, options)
+
+
 def _timed(work: Callable[[], object]) -> tuple[float, float]:
     """Wall-clock and CPU seconds (all threads of this process) of ``work()``."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -211,6 +242,11 @@ def main() -> None:
     parser.add_argument("--crf", type=int, default=DEFAULT_CRF)
     parser.add_argument(
         "--third", choices=["heatmap", "brighten"], default="heatmap", help="the third indicator"
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time an export that renders the indicators but encodes the undrawn frames",
     )
     args = parser.parse_args()
 
@@ -233,6 +269,10 @@ def main() -> None:
             "export, 3 indicators": lambda: export_video(project, folder / "a.mp4", options),
             "export, no indicator": lambda: export_video(bare, folder / "b.mp4", options),
         }
+        if args.breakdown:
+            runs["rendered, not drawn"] = lambda: _rendered_not_drawn(
+                project, folder / "c.mp4", options
+            )
         wall: dict[str, list[float]] = {name: [] for name in runs}
         cpu: dict[str, list[float]] = {name: [] for name in runs}
         for round_ in range(args.runs):

@@ -149,6 +149,10 @@ class VideoEncoder:
         _fold_batch_norms(model)
         dev = torch.device(device)
         model.to(dev, torch.float16 if dev.type == "cuda" else torch.float32)
+        if dev.type == "cpu":
+            # oneDNN's depthwise and 1x1 convolutions run 2-2.6x faster on NHWC activations
+            # (measured at 448 px on 2 cores); the frames arrive NHWC anyway (_prepare).
+            model.to(memory_format=torch.channels_last)
         return cls(model, device)
 
     @property
@@ -257,7 +261,8 @@ class VideoEncoder:
         )
         x = torch.from_numpy(resized).to(self._device)
         x = x.permute(0, 3, 1, 2).to(self._dtype)
-        return (x - _PIXEL_MEAN) / _PIXEL_STD
+        x = (x - _PIXEL_MEAN) / _PIXEL_STD
+        return x.contiguous(memory_format=torch.channels_last)
 
 
 def _fold_batch_norms(model: Any) -> None:

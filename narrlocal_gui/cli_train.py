@@ -35,6 +35,7 @@ from narrlocal_gui.cli_common import (
     whole_number,
 )
 from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.localizer.types import FEATURE_LEVELS, feature_channels
 
 if TYPE_CHECKING:
     from narrlocal_gui.localizer.training_config import TrainConfig, TrainProgress
@@ -97,6 +98,11 @@ def configure_train(parser: argparse.ArgumentParser) -> None:
     )
     model.add_argument(
         "--similarity", choices=("dot", "cosine"), help="pair score (default dot, as eq. 5)"
+    )
+    model.add_argument(
+        "--video-features",
+        choices=tuple(FEATURE_LEVELS),
+        help="encoder grids the model reads (default head; docs/training.md)",
     )
     run = parser.add_argument_group("training")
     run.add_argument("--epochs", type=POSITIVE_INT, metavar="N", help="epochs (default 10)")
@@ -161,6 +167,11 @@ def _config(args: argparse.Namespace, base: TrainConfig | None) -> TrainConfig:
         "checkpoint_every": args.checkpoint_every,
     }
     given_model = {k: v for k, v in model_options.items() if v is not None}
+    if args.video_features is not None:
+        given_model |= {
+            "video_features": args.video_features,
+            "video_dim": feature_channels(args.video_features),
+        }
     given_run = {k: v for k, v in run_options.items() if v is not None}
     start = base if base is not None else TrainConfig()
     try:
@@ -264,15 +275,20 @@ def _wait_for_features(folder: Path) -> None:
 
 
 def _extract(
-    args: argparse.Namespace, folder: Path, device: str, cancel: Callable[[], bool]
+    args: argparse.Namespace,
+    config: TrainConfig,
+    folder: Path,
+    device: str,
+    cancel: Callable[[], bool],
 ) -> None:
-    from narrlocal_gui.localizer.training_data import find_training_videos
+    from narrlocal_gui.localizer.training_data import ClipSettings, find_training_videos
     from narrlocal_gui.localizer.training_features import extract_features, seconds_per_hour
 
     videos = find_training_videos(args.data)
     index = extract_features(
         videos,
         folder,
+        settings=ClipSettings(features=config.model.video_features),
         device=device,
         force=args.force,
         progress=_extraction_progress(),
@@ -317,7 +333,7 @@ def run_train(args: argparse.Namespace) -> int:
         with _stop_on_signals() as cancel:
             if context.is_main:
                 try:
-                    _extract(args, folder, device, cancel)
+                    _extract(args, config, folder, device, cancel)
                 except Cancelled:
                     print("Stopped; run the same command again to finish the features.")
                     return EXIT_INTERRUPTED

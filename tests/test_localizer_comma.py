@@ -185,6 +185,15 @@ def test_old_checkpoint_configs_keep_the_cross_residual() -> None:
     assert CommaConfig.from_dict(data).cross_residual is True
 
 
+def test_the_video_feature_level_is_part_of_the_config() -> None:
+    data = config(video_features="mid").to_dict()
+    assert CommaConfig.from_dict(data).video_features == "mid"
+    del data["video_features"]  # checkpoints from before levels read the head's grids
+    assert CommaConfig.from_dict(data).video_features == "head"
+    with pytest.raises(ValueError, match="video_features must be one of head, mid"):
+        config(video_features="top")
+
+
 def test_self_attention_never_mixes_modalities() -> None:
     model = CommaModel(config(layers=("SA", "CA"))).eval()
     video, words = inputs()
@@ -402,7 +411,13 @@ def test_comma_heatmap_from_the_last_cross_layer() -> None:
 class FakeVideoEncoder:
     """(T, H, W, 3) -> (T, 12, H/16, W/16), brighter cells give larger features."""
 
-    def encode(self, frames: np.ndarray, *, short_side: int = 224) -> np.ndarray:
+    def __init__(self) -> None:
+        self.levels: list[str] = []
+
+    def encode(
+        self, frames: np.ndarray, *, short_side: int = 224, level: str = "head"
+    ) -> np.ndarray:
+        self.levels.append(level)
         t, height, width, _ = frames.shape
         cells = frames[:, : height // 16 * 16, : width // 16 * 16].astype(np.float32) / 255.0
         cells = cells.reshape(t, height // 16, 16, width // 16, 16, 3).mean(axis=(2, 4, 5))
@@ -435,6 +450,15 @@ def test_comma_localizer_runs_on_random_weights(tmp_path: Path) -> None:
     empty = method.localize(clip, "the a")
     assert float(empty.scores.max()) == 0.0
     np.testing.assert_allclose(empty.points, [[48.0, 32.0]] * 5)
+
+
+def test_comma_localizer_asks_for_the_grids_its_model_reads() -> None:
+    clip = ClipInput(np.zeros((2, 64, 96, 3), np.uint8), np.arange(2) * 0.5, 0.0, 1.0)
+    encoder = FakeVideoEncoder()
+    CommaLocalizer(CommaModel(config(video_features="mid")), encoder, FakeTextEncoder()).localize(
+        clip, "cut the onion"
+    )
+    assert encoder.levels == ["mid"]
 
 
 def test_frame_groups_cover_every_frame_spread_over_the_clip() -> None:

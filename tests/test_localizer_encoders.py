@@ -17,8 +17,10 @@ from narrlocal_gui.file_hash import forget_hashes
 from narrlocal_gui.localizer import weights
 from narrlocal_gui.localizer.imagenet_classes import class_file, class_names, class_synonyms
 from narrlocal_gui.localizer.text_encoder import TEXT_DIM, TextEncoder, content_word_spans
+from narrlocal_gui.localizer.types import feature_channels
 from narrlocal_gui.localizer.video_encoder import (
     FEATURE_CHANNELS,
+    MID_BLOCK,
     NUM_CLASSES,
     VideoEncoder,
     input_size,
@@ -163,6 +165,33 @@ def test_encode_gives_one_grid_per_frame_with_the_frame_aspect(video: VideoEncod
     one_by_one = np.concatenate([video.encode(f[None], short_side=224) for f in frames])
     np.testing.assert_allclose(grids, one_by_one, atol=1e-4)
     assert video.encode(frames[:1], short_side=448).shape == (1, FEATURE_CHANNELS, 14, 25)
+
+
+def test_feature_levels_are_the_named_activations_on_one_grid(video: VideoEncoder) -> None:
+    import torch
+
+    rng = np.random.default_rng(1)
+    frames = rng.integers(0, 256, (2, 120, 160, 3), dtype=np.uint8)
+    tapped: list[torch.Tensor] = []
+    hook = video._model._blocks[MID_BLOCK].register_forward_hook(
+        lambda module, args, out: tapped.append(out.detach().float())
+    )
+    try:
+        head = video.encode(frames, short_side=224)
+    finally:
+        hook.remove()
+    mid = video.encode(frames, short_side=224, level="mid")
+    both = video.encode(frames, short_side=224, level="head+mid")
+    assert head.shape == (2, FEATURE_CHANNELS, 7, 9)
+    assert mid.shape == (2, feature_channels("mid"), 7, 9)
+    assert both.shape == (2, feature_channels("head+mid"), 7, 9)
+    # "mid" is block MID_BLOCK's output (stride 16) averaged 2 x 2 onto the stride-32 grid.
+    expected = torch.nn.functional.avg_pool2d(torch.cat(tapped), 2).numpy()
+    np.testing.assert_allclose(mid, expected, atol=1e-4)
+    np.testing.assert_allclose(both[:, :FEATURE_CHANNELS], head, atol=1e-4)
+    np.testing.assert_allclose(both[:, FEATURE_CHANNELS:], mid, atol=1e-4)
+    with pytest.raises(ValueError, match="head, mid"):
+        video.encode(frames, level="top")
 
 
 def test_encode_rejects_what_is_not_rgb_frames(video: VideoEncoder) -> None:

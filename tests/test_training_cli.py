@@ -53,6 +53,11 @@ def test_bad_input_is_one_line_and_exit_2(
     code, _, err = _run(capfd, "--data", str(data), "--out", out, "--width", "15", "--heads", "2")
     assert code == 2 and "divisible" in err
     assert err.count("\n") == 1
+    # The folder holds head grids: a model reading mid ones needs its own extraction.
+    code, _, err = _run(capfd, "--data", str(data), "--out", out, "--video-features", "mid")
+    assert code == 2 and "other videos, settings or encoders" in err and "--force" in err
+    code, _, err = _run(capfd, "--data", str(data), "--out", out, "--video-features", "top")
+    assert code == 2 and "invalid choice" in err
 
 
 def test_train_then_resume_for_longer(

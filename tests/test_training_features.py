@@ -143,3 +143,25 @@ def test_epoch_order_is_fixed_by_seed_and_epoch_and_split_by_rank() -> None:
     assert all(a.isdisjoint(b) for i, a in enumerate(flat) for b in flat[i + 1 :])
     with pytest.raises(ValueError):
         epoch_batches(groups, 1, seed=0, epoch=0)
+
+
+def test_the_feature_level_is_extracted_kept_and_checked(data: Path, tmp_path: Path) -> None:
+    head = ClipSettings(window=1.0, fps=2.0)
+    mid = ClipSettings(window=1.0, fps=2.0, features="mid")
+    _extract(data, tmp_path / "mid", settings=mid)
+    index = read_index(tmp_path / "mid")
+    assert index.settings.features == "mid"
+    store = FeatureStore(tmp_path / "mid", max_frames=2, max_words=4)
+    assert store.channels == 112 and store.batch([0, 1]).video.shape[2] == 112
+    # Grids of another level are other features: never mixed into this folder.
+    with pytest.raises(FeaturesError, match="--force"):
+        _extract(data, tmp_path / "mid", settings=head)
+    # An index written before levels existed names no level: its grids are the head's.
+    _extract(data, tmp_path / "old", settings=head)
+    raw = json.loads((tmp_path / "old" / "index.json").read_text(encoding="utf-8"))
+    assert raw["settings"].pop("features") == "head"
+    (tmp_path / "old" / "index.json").write_text(json.dumps(raw), encoding="utf-8")
+    assert read_index(tmp_path / "old").settings == head
+    _extract(data, tmp_path / "old", settings=head)  # the same inputs: kept, not refused
+    with pytest.raises(ValueError, match="video features must be one of"):
+        ClipSettings(features="top")

@@ -11,6 +11,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from narrlocal_gui.errors import UserFacingError  # noqa: E402
 from narrlocal_gui.localizer.comma import CommaConfig, load_checkpoint  # noqa: E402
 from narrlocal_gui.localizer.training import train  # noqa: E402
 from narrlocal_gui.localizer.training_config import (  # noqa: E402
@@ -136,3 +137,13 @@ def test_warm_up_is_linear_over_an_epoch() -> None:
     with pytest.raises(ValueError):
         TrainConfig(loss="pixel")
     assert TrainConfig.from_dict(CONFIG.to_dict()) == CONFIG
+
+
+def test_a_model_for_other_features_is_refused(store: FeatureStore, tmp_path: Path) -> None:
+    other = replace(CONFIG, model=replace(MODEL, video_features="mid", video_dim=112))
+    with pytest.raises(UserFacingError, match="'head' grids but the model reads 'mid'"):
+        train(other, store, TrainPaths(tmp_path / "m.pt"))
+    wrong_width = replace(CONFIG, model=replace(MODEL, video_dim=64))
+    with pytest.raises(UserFacingError, match="1280 channels but the model reads 64"):
+        train(wrong_width, store, TrainPaths(tmp_path / "m.pt"))
+    assert not (tmp_path / "m.pt").exists()

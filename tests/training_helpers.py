@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from narrlocal_gui.core.model import Narration, Segment, Word
-from narrlocal_gui.localizer.video_encoder import FEATURE_CHANNELS, GRID_STRIDE, input_size
+from narrlocal_gui.localizer.types import feature_channels
+from narrlocal_gui.localizer.video_encoder import GRID_STRIDE, input_size
 from narrlocal_gui.media.writer import write_video
 from narrlocal_gui.narration.transcript_json import Transcript, write_transcript_json
 
@@ -26,7 +27,8 @@ _STOP = {"the", "a", "an", "now", "to", "of", "and", "is", "it"}
 
 
 class FakeVideoEncoder:
-    """Cell colours repeated over the channels: (T, 1280, h, w) on the real grid."""
+    """Cell colours repeated over the channels: (T, C, h, w) on the real grid, C the
+    level's channels."""
 
     def __init__(self, *, real_versions: bool = False) -> None:
         from narrlocal_gui.localizer.video_encoder import VideoEncoder
@@ -34,11 +36,14 @@ class FakeVideoEncoder:
         self.version = VideoEncoder.version if real_versions else "fake-video-1"
         self.frames_encoded = 0
 
-    def encode(self, frames: np.ndarray, *, short_side: int = 224) -> np.ndarray:
+    def encode(
+        self, frames: np.ndarray, *, short_side: int = 224, level: str = "head"
+    ) -> np.ndarray:
         count, height, width = frames.shape[:3]
         in_h, in_w = input_size(height, width, short_side)
         rows, cols = in_h // GRID_STRIDE, in_w // GRID_STRIDE
-        out = np.zeros((count, FEATURE_CHANNELS, rows, cols), dtype=np.float32)
+        channels = feature_channels(level)
+        out = np.zeros((count, channels, rows, cols), dtype=np.float32)
         for i, frame in enumerate(frames):
             for r in range(rows):
                 for c in range(cols):
@@ -47,7 +52,7 @@ class FakeVideoEncoder:
                         c * width // cols : (c + 1) * width // cols,
                     ]
                     rgb = cell.reshape(-1, 3).mean(axis=0) / 255.0
-                    out[i, :, r, c] = np.resize(rgb, FEATURE_CHANNELS)
+                    out[i, :, r, c] = np.resize(rgb, channels)
         self.frames_encoded += count
         return out
 

@@ -41,6 +41,7 @@ from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.localizer.training_config import TrainConfig, TrainPaths
 from narrlocal_gui.localizer.training_data import (
     VIDEO_SUFFIXES,
+    ClipSettings,
     TrainingVideo,
     scan_folder,
 )
@@ -379,9 +380,12 @@ def adapt(
         else:
             progress(AdaptProgress("features", p.done, p.total, p.eta))
 
+    state = load_resume_state(slot.run.resume_state) if resume else None
+    planned = state.config if state is not None else (config or TrainConfig())
     index = extract_features(
         videos,
         slot.features,
+        settings=ClipSettings(features=planned.model.video_features),
         device=device,
         force=True,  # the folder is this slot's own: features of changed videos are replaced
         video_encoder=video_encoder,
@@ -389,8 +393,7 @@ def adapt(
         progress=on_features,
         cancel=cancel,
     )
-    if resume:
-        state = load_resume_state(slot.run.resume_state)
+    if state is not None:
         if state.features_key != index.key:
             raise ResumeError(
                 f"The videos in '{source}' changed since this adaptation stopped; start it "

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.localizer.types import FEATURE_LEVELS
 
 if TYPE_CHECKING:
     import torch
@@ -104,6 +105,9 @@ class CommaConfig:
     features, the pair can be scored like a dual encoder without ever attending to the
     described region, and the rollout heat map does not point (measured on the synthetic
     set, docs/training.md). SA and FULL layers keep their residual.
+
+    ``video_features`` names the encoder grids the model reads (types.FEATURE_LEVELS);
+    ``video_dim`` is their channel count.
     """
 
     video_dim: int = 1280
@@ -119,6 +123,7 @@ class CommaConfig:
     max_words: int = 64
     similarity: str = "dot"
     cross_residual: bool = False
+    video_features: str = "head"
 
     def __post_init__(self) -> None:
         for name in ("video_dim", "word_dim", "width", "heads", "ff_mult"):
@@ -141,6 +146,11 @@ class CommaConfig:
             raise ValueError(f"self_attention must be one of {SELF_ATTENTION_KINDS}")
         if self.similarity not in SIMILARITIES:
             raise ValueError(f"similarity must be one of {SIMILARITIES}")
+        if self.video_features not in FEATURE_LEVELS:
+            raise ValueError(
+                f"video_features must be one of {', '.join(FEATURE_LEVELS)}, "
+                f"not {self.video_features!r}"
+            )
         if not isinstance(self.cross_residual, bool):
             raise ValueError(f"cross_residual must be a bool, not {self.cross_residual!r}")
         if not (isinstance(self.dropout, float | int) and 0.0 <= self.dropout < 1.0):

@@ -222,8 +222,9 @@ def frame_groups(count: int, max_frames: int) -> list[np.ndarray]:
 class VideoFeatureEncoder(Protocol):
     """What CoMMA needs from the video encoder (localizer/video_encoder.py)."""
 
-    def encode(self, frames: np.ndarray, *, short_side: int = 224) -> Any:
-        """(T, H, W, 3) uint8 -> (T, C, h, w) float32 (numpy or torch)."""
+    def encode(self, frames: np.ndarray, *, short_side: int = 224, level: str = "head") -> Any:
+        """(T, H, W, 3) uint8 -> (T, C, h, w) float32 (numpy or torch); ``level`` one of
+        :data:`~narrlocal_gui.localizer.types.FEATURE_LEVELS`."""
         ...
 
 
@@ -308,7 +309,9 @@ class CommaLocalizer:
             return None
         cfg = self.model.config
         n = clip.frames.shape[0]
-        features = self.video_encoder.encode(clip.frames, short_side=self.short_side)
+        features = self.video_encoder.encode(
+            clip.frames, short_side=self.short_side, level=cfg.video_features
+        )
         device = self.model.device
         video = torch.as_tensor(features, dtype=torch.float32).to(device)
         if max(video.shape[-2:]) > cfg.max_grid:

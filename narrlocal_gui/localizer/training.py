@@ -260,6 +260,17 @@ def train(
     from narrlocal_gui.localizer.training_report import RunLog
 
     context = context or DistContext()
+    features = store.index.settings.features
+    if features != config.model.video_features:
+        raise UserFacingError(
+            f"The features in '{store.folder}' are '{features}' grids but the model reads "
+            f"'{config.model.video_features}' ones; extract them again for this model."
+        )
+    if store.channels != config.model.video_dim:
+        raise UserFacingError(
+            f"The features in '{store.folder}' have {store.channels} channels but the model "
+            f"reads {config.model.video_dim}; extract them again for this model."
+        )
     groups = store.groups()
     steps_per_epoch = len(
         epoch_batches(

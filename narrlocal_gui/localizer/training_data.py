@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.localizer.types import feature_channels
 
 __all__ = [
     "VIDEO_SUFFIXES",
@@ -57,12 +58,14 @@ class TrainingDataError(UserFacingError):
 class ClipSettings:
     """How clips are sampled and encoded; the defaults are the application's
     (LocalizeSettings: window 5 s, 2 frames/s, frames shrunk to 640 px; CommaLocalizer:
-    encoder short side 224), so a model trained here sees what it will see in use."""
+    encoder short side 224), so a model trained here sees what it will see in use.
+    ``features`` is the level of the encoder grids (types.FEATURE_LEVELS)."""
 
     window: float = 5.0
     fps: float = 2.0
     max_side: int = 640
     short_side: int = 224
+    features: str = "head"
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.window) and self.window >= 0):
@@ -75,6 +78,7 @@ class ClipSettings:
                 raise ValueError(f"{name} must be an integer >= 16, not {value!r}")
         if self.short_side % 32:
             raise ValueError(f"short_side must be a multiple of 32, not {self.short_side}")
+        feature_channels(self.features)  # raises ValueError for an unknown level
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +90,8 @@ class ClipSettings:
             fps=float(data["fps"]),
             max_side=int(data["max_side"]),
             short_side=int(data["short_side"]),
+            # Written before levels existed: those features are the head's.
+            features=str(data.get("features", "head")),
         )
 
 

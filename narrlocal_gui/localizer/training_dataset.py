@@ -135,6 +135,11 @@ class FeatureStore:
     def __len__(self) -> int:
         return len(self.records)
 
+    @property
+    def channels(self) -> int:
+        """Channels of the stored video grids."""
+        return int(self._frames[0].shape[1])
+
     def shape_of(self, index: int) -> tuple[int, int, int]:
         """(frames used, grid rows, grid columns) of a clip: clips batch with their kind."""
         record = self.records[index]

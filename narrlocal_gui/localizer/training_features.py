@@ -264,7 +264,11 @@ def _input_key(
     mixed into a resumed extraction."""
     from narrlocal_gui.localizer.feature_cache import MediaFingerprint
 
-    parts: list[Any] = [settings.to_dict(), list(encoders)]
+    described = settings.to_dict()
+    if described["features"] == "head":
+        # Extractions from before feature levels existed keep their key (and stay usable).
+        del described["features"]
+    parts: list[Any] = [described, list(encoders)]
     for v in sorted(videos, key=lambda v: v.name):
         fp = MediaFingerprint.of(v.video)
         parts.append([v.name, fp.digest, fp.size, _file_sha256(v.transcript)])
@@ -410,7 +414,9 @@ def _encode_shard(
                 if sampled.frames.shape[0] != len(chunk):
                     raise FeaturesError(f"'{videos[name].video}' decoded unevenly; re-encode it.")
                 feats = np.asarray(
-                    video_encoder.encode(sampled.frames, short_side=settings.short_side)
+                    video_encoder.encode(
+                        sampled.frames, short_side=settings.short_side, level=settings.features
+                    )
                 )
                 for k, t, grid in zip(chunk, sampled.times, feats, strict=True):
                     memo.put((name, k), float(t), grid.astype(np.float16))

@@ -36,18 +36,21 @@ class MemoVideoEncoder:
 
     def __init__(self, inner: VideoFeatureEncoder) -> None:
         self._inner = inner
-        self._memo: dict[tuple[str, tuple[int, ...], int], np.ndarray] = {}
+        self._memo: dict[tuple[str, tuple[int, ...], int, str], np.ndarray] = {}
 
     @property
     def version(self) -> str:
         return str(getattr(self._inner, "version", type(self._inner).__name__))
 
-    def encode(self, frames: np.ndarray, *, short_side: int = 224) -> np.ndarray:
+    def encode(
+        self, frames: np.ndarray, *, short_side: int = 224, level: str = "head"
+    ) -> np.ndarray:
         frames = np.ascontiguousarray(frames)
-        key = (hashlib.sha256(frames.data).hexdigest(), frames.shape, short_side)
+        key = (hashlib.sha256(frames.data).hexdigest(), frames.shape, short_side, level)
         found = self._memo.get(key)
         if found is None:
-            found = np.asarray(self._inner.encode(frames, short_side=short_side), np.float32)
+            found = self._inner.encode(frames, short_side=short_side, level=level)
+            found = np.asarray(found, np.float32)
             self._memo[key] = found
         return found
 

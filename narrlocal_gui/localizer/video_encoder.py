@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
+from narrlocal_gui.localizer.types import feature_channels
 from narrlocal_gui.localizer.weights import (
     EFFICIENTNET_LITE0,
     WeightsError,
@@ -55,6 +56,8 @@ NUM_CLASSES = 1000
 # package's README example copies from the EfficientNet-B* port. The weights are a direct
 # conversion of the TF checkpoint, so the TF preprocessing is the one they expect.
 _PIXEL_MEAN = 127.0
+#: The block whose output is the ``mid`` level (types.FEATURE_LEVELS), at stride 16.
+MID_BLOCK = 10
 _PIXEL_STD = 128.0
 
 # Input pixels per batch on a CPU: two 448 x 800 frames, eight 224 x 384 ones.
@@ -172,10 +175,13 @@ class VideoEncoder:
         frames: np.ndarray,
         *,
         short_side: int = 224,
+        level: str = "head",
         batch_size: int = 8,
         cancel: CancelCallback | None = None,
     ) -> np.ndarray:
-        """Feature grids (T, 1280, h, w) float32 for RGB uint8 frames (T, H, W, 3).
+        """Feature grids (T, C, h, w) float32 for RGB uint8 frames (T, H, W, 3); C is
+        ``feature_channels(level)`` (1280 for the default ``head``), the grid the stride-32 one
+        whatever the level.
 
         Raises :class:`~narrlocal_gui.media.media_info.Cancelled` when ``cancel()`` turns true
         (polled before every batch).
@@ -185,21 +191,20 @@ class VideoEncoder:
             raise ValueError(f"batch_size must be >= 1, not {batch_size}")
         import torch
 
+        channels = feature_channels(level)
         n, height, width = frames.shape[:3]
         in_h, in_w = input_size(height, width, short_side)
         if self._device.type == "cpu":
             # Big CPU batches are slower per frame, not faster (activations fall out of cache):
             # measured 448 px frames at ~55 ms in pairs against ~105 ms in fours.
             batch_size = max(1, min(batch_size, _CPU_BATCH_PIXELS // (in_h * in_w)))
-        out = np.empty(
-            (n, FEATURE_CHANNELS, in_h // GRID_STRIDE, in_w // GRID_STRIDE), dtype=np.float32
-        )
+        out = np.empty((n, channels, in_h // GRID_STRIDE, in_w // GRID_STRIDE), dtype=np.float32)
         with self._lock, torch.inference_mode():
             for start in range(0, n, batch_size):
                 if cancel is not None and cancel():
                     raise Cancelled("cancelled by the caller")
                 batch = self._prepare(frames[start : start + batch_size], in_h, in_w)
-                grid = self._model.extract_features(batch)
+                grid = self._features(batch, level)
                 out[start : start + len(grid)] = grid.float().cpu().numpy()
         return out
 
@@ -246,6 +251,27 @@ class VideoEncoder:
         for _ in range(repeats):
             self.encode(frames, short_side=short_side, batch_size=batch_size)
         return (time.perf_counter() - start) / (repeats * len(frames))
+
+    def _features(self, x: torch.Tensor, level: str) -> torch.Tensor:
+        """The network of ``extract_features`` (BNs folded, no drop-connect at inference),
+        stopped after :data:`MID_BLOCK` for ``mid``."""
+        import torch
+        import torch.nn.functional as F  # noqa: N812 (the usual name)
+
+        model = self._model
+        if level == "head":
+            return model.extract_features(x)  # type: ignore[no-any-return]
+        x = model._swish(model._bn0(model._conv_stem(x)))
+        mid: torch.Tensor | None = None
+        for index, block in enumerate(model._blocks):
+            x = block(x)
+            if index == MID_BLOCK:
+                mid = F.avg_pool2d(x, 2)
+                if level == "mid":
+                    return mid
+        assert mid is not None
+        head = model._swish(model._bn1(model._conv_head(x)))
+        return torch.cat([head, mid], dim=1)
 
     def _prepare(self, frames: np.ndarray, in_h: int, in_w: int) -> torch.Tensor:
         import torch

@@ -63,6 +63,24 @@ def _split(text: str) -> tuple[float, float, float]:
     return values[0], values[1], values[2]
 
 
+def _objects(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*(?:,\s*(\d+)\s*)?", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a count: {text!r} (use N or MIN,MAX, e.g. 2,4)")
+    low = int(match[1])
+    return low, int(match[2]) if match[2] is not None else low
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be a fraction from 0 to 1, not {text!r}")
+    return value
+
+
 def configure_synth(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="the folder to write")
     parser.add_argument(
@@ -90,6 +108,20 @@ def configure_synth(parser: argparse.ArgumentParser) -> None:
         default=(0.8, 0.1, 0.1),
         metavar="TR,VA,TE",
         help="fractions of the clips for train, val and test (default 0.8,0.1,0.1)",
+    )
+    parser.add_argument(
+        "--objects",
+        type=_objects,
+        default=(2, 4),
+        metavar="MIN,MAX",
+        help="objects in a clip, 1 to 6 (default 2,4; one number for exactly that many)",
+    )
+    parser.add_argument(
+        "--distractors",
+        type=_fraction,
+        default=0.9,
+        metavar="P",
+        help="chance that an unmentioned object moves during a narrated motion (default 0.9)",
     )
     parser.add_argument(
         "--force",
@@ -122,6 +154,9 @@ def run_synth(args: argparse.Namespace) -> int:
             fps=args.fps,
             seed=args.seed,
             split=args.split,
+            min_objects=args.objects[0],
+            max_objects=args.objects[1],
+            distractor_rate=args.distractors,
         )
     except ValueError as exc:
         raise UserFacingError(f"Cannot make this data set: {exc}.") from None

@@ -364,6 +364,17 @@ def test_cli_refuses_a_folder_that_is_not_empty(
     assert (tmp_path / "videos" / "clip_0001.mp4").is_file()
 
 
+def test_cli_object_count_and_distractors_reach_the_settings(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    small = ["--clips", "2", "--seconds", "4", "--size", "160x120", "--fps", "6"]
+    code, _, err = _cli(capfd, "synth", tmp_path, *small, "--objects", "3", "--distractors", "0")
+    assert code == 0, err
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["settings"]["min_objects"] == manifest["settings"]["max_objects"] == 3
+    assert manifest["settings"]["distractor_rate"] == 0.0
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -372,6 +383,11 @@ def test_cli_refuses_a_folder_that_is_not_empty(
         ["--split", "0.5,0.6,0.1"],
         ["--clips", "0"],
         ["--seconds", "1"],
+        ["--objects", "3,2"],
+        ["--objects", "7"],
+        ["--objects", "two"],
+        ["--distractors", "1.5"],
+        ["--distractors", "nan"],
     ],
 )
 def test_cli_bad_arguments_are_one_line(

@@ -141,7 +141,8 @@ def test_cancel_keeps_a_run_that_adapt_offers_to_resume(
     assert not s.commands.busy and not s.progress.active
     assert s.status.currentMessage() == STOPPED
     pause.release.set()
-    qtbot.waitUntil(lambda: resumable_run(s.slot) is not None, timeout=60_000)
+    # The resume state is saved a moment before the run's status says where it stopped.
+    qtbot.waitUntil(lambda: _stopped(s.slot), timeout=60_000)
     assert s.preferences.prefs.localizer_method is LocalizerMethod.TRAINING_FREE
 
     s.texts.clear()
@@ -168,7 +169,7 @@ def test_no_answer_to_the_resume_question_starts_nothing(
     qtbot.waitUntil(pause.reached.is_set, timeout=60_000)
     s.commands.cancel()
     pause.release.set()
-    qtbot.waitUntil(lambda: resumable_run(s.slot) is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: _stopped(s.slot), timeout=60_000)
     s.answer = None
     s.actions.adapt_to_videos.trigger()
     assert len(s.questions) == 1 and not s.commands.busy
@@ -225,6 +226,11 @@ def test_closing_the_window_while_training_joins_the_thread(
     # (The autouse fixture fails the test if the thread is still running.)
 
 
+def _stopped(slot: AdaptSlot) -> bool:
+    run = resumable_run(slot)
+    return run is not None and run.state == "stopped"
+
+
 # -- the preference ------------------------------------------------------------------------
 
 
@@ -262,3 +268,12 @@ def test_preferences_dialog_switches_the_method(qtbot: QtBot, tmp_path: Path) ->
         dialog.localizer_method.findData(LocalizerMethod.COMMA.value)
     )
     assert not dialog.ok_button.isEnabled()  # the adapted method needs its checkpoint
+    dialog.localizer_method.setCurrentIndex(
+        dialog.localizer_method.findData(LocalizerMethod.BUILT_IN.value)
+    )
+    assert dialog.ok_button.isEnabled()  # the built-in model needs no file
+    built_in = dialog.preferences()
+    assert built_in.localizer_method is LocalizerMethod.BUILT_IN
+    # comma without a checkpoint: the pipeline runs the model that ships (shipped.py)
+    options = localizer_options(built_in)
+    assert options.method == "comma" and options.checkpoint is None

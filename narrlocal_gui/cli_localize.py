@@ -79,7 +79,10 @@ def configure_localize(parser: argparse.ArgumentParser) -> None:
         help="centre, flow, bridge or comma (default: bridge where installed, else flow)",
     )
     parser.add_argument(
-        "--checkpoint", type=Path, metavar="CKPT", help="trained CoMMA weights (for comma)"
+        "--checkpoint",
+        type=Path,
+        metavar="CKPT",
+        help="trained CoMMA weights for comma (default: the built-in model)",
     )
     parser.add_argument(
         "--window",
@@ -136,8 +139,6 @@ def _check_method(name: str, checkpoint: Path | None) -> None:
         )
     if not is_available(name):
         raise UserFacingError(f"The {name} method is not available in this installation.")
-    if METHODS[name].needs_checkpoint and checkpoint is None:
-        raise UserFacingError(f"The {name} method needs a trained model: give --checkpoint.")
     if checkpoint is not None and not checkpoint.is_file():
         raise UserFacingError(f"Cannot read the checkpoint '{checkpoint}': no such file.")
 

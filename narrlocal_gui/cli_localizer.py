@@ -61,7 +61,10 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
         help="centre, flow, bridge or comma (default: bridge where installed, else flow)",
     )
     pointing.add_argument(
-        "--checkpoint", type=Path, metavar="CKPT", help="trained CoMMA weights (for comma)"
+        "--checkpoint",
+        type=Path,
+        metavar="CKPT",
+        help="trained CoMMA weights for comma (default: the built-in model)",
     )
     pointing.add_argument(
         "--window",
@@ -83,20 +86,17 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
     pointing.add_argument(
         "--all-methods",
         action="store_true",
-        help="run every available method (comma only with --checkpoint)",
+        help="run every available method (comma: --checkpoint, else the built-in model)",
     )
 
 
-def _method_names(chosen: str, all_methods: bool, checkpoint: Path | None) -> list[str]:
+def _method_names(chosen: str, all_methods: bool) -> list[str]:
     from narrlocal_gui.localizer.methods import METHODS, is_available
 
     names = [chosen]
     extra = list(METHODS) if all_methods else list(BASELINES)
     for name in extra:
         if name in names or not is_available(name):
-            continue
-        if METHODS[name].needs_checkpoint and checkpoint is None:
-            print(f"note: {name} skipped (it needs --checkpoint)", file=sys.stderr)
             continue
         names.append(name)
     return names
@@ -166,7 +166,7 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UserFacingError(f"The media root '{args.media_root}' is not a folder.")
     dataset = load_pointing_dataset(args.dataset, args.media_root)
     chosen: str = args.method or default_method()
-    names = _method_names(chosen, args.all_methods, args.checkpoint)
+    names = _method_names(chosen, args.all_methods)
     methods: dict[str, LocalizationMethod] = {}
     for name in names:
         checkpoint = args.checkpoint if name == "comma" else None

@@ -35,7 +35,7 @@ from narrlocal_gui.cli_common import (
     whole_number,
 )
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.types import FEATURE_LEVELS, feature_channels
+from narrlocal_gui.localizer.feature_levels import FEATURE_LEVELS, feature_channels
 
 if TYPE_CHECKING:
     from narrlocal_gui.localizer.training_config import TrainConfig, TrainProgress

@@ -142,8 +142,17 @@ def test_localize_with_speech_recognition(
             "magic",
         ),
         (
-            lambda f: ["localize", f / "clip.mp4", "--method", "comma", "-o", f / "x.narrlocal"],
-            "--checkpoint",
+            lambda f: [
+                "localize",
+                f / "clip.mp4",
+                "--method",
+                "comma",
+                "--checkpoint",
+                f / "none.pt",
+                "-o",
+                f / "x.narrlocal",
+            ],
+            "none.pt",
         ),
         (
             lambda f: ["localize", f / "clip.mp4", "-o", f / "nowhere" / "x.narrlocal"],

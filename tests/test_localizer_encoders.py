@@ -15,9 +15,9 @@ import pytest
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.file_hash import forget_hashes
 from narrlocal_gui.localizer import weights
+from narrlocal_gui.localizer.feature_levels import feature_channels
 from narrlocal_gui.localizer.imagenet_classes import class_file, class_names, class_synonyms
 from narrlocal_gui.localizer.text_encoder import TEXT_DIM, TextEncoder, content_word_spans
-from narrlocal_gui.localizer.types import feature_channels
 from narrlocal_gui.localizer.video_encoder import (
     FEATURE_CHANNELS,
     MID_BLOCK,

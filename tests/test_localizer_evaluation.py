@@ -168,8 +168,6 @@ def test_registry_names_and_errors(tmp_path: Path) -> None:
     assert list(METHODS) == ["centre", "flow", "bridge", "comma"]
     with pytest.raises(UnknownMethodError, match="centre, flow, bridge, comma"):
         create_method("nope")
-    with pytest.raises(UnknownMethodError, match="checkpoint"):
-        create_method("comma")
     assert isinstance(create_method("centre"), CentrePriorLocalizer)
     flow = create_method("flow")
     assert isinstance(flow, FlowLocalizer) and isinstance(flow, LocalizationMethod)
@@ -181,6 +179,12 @@ def test_registry_names_and_errors(tmp_path: Path) -> None:
         bad.write_bytes(b"junk")
         with pytest.raises(UserFacingError, match="checkpoint"):
             create_method("comma", checkpoint=bad)
+        # No checkpoint: the built-in model, checked against its pinned hash first.
+        from narrlocal_gui.localizer.inference import CommaLocalizer
+
+        built_in = create_method("comma")
+        assert isinstance(built_in, CommaLocalizer)
+        assert built_in.model.config.video_features == "mid"
 
 
 # -- evaluation ---------------------------------------------------------------------------

@@ -1,17 +1,17 @@
-"""CoMMA learns from narration alone: the fast version of the synthetic proof.
+"""CoMMA learns to point from narration alone: the fast version of the synthetic proof.
 
 A small synthetic set (``narrlocal synth``'s generator) is encoded with the real encoders and
-the model trains on the train split's clips and transcripts only (no boxes). Trained once
-for the module:
+the model trains on the train split's clips and transcripts only (no boxes), with the
+settings of the shipped model (docs/training.md: one cross-modal layer over mid-level
+grids, sentence + word loss). Trained once for the module:
 
 * it must learn the self-supervised task itself: which phrase belongs to which clip, from
   chance to half of the batch or more, with the loss falling;
-* its pointing accuracy on the held-out test split (the evaluation code itself) should rise
-  from the untrained model's to clearly above the centre prior's. It does not yet: the model
-  matches clips and phrases without looking at the described object (docs/training.md,
-  "Measured"). That test is an expected failure, reported in every run until it passes.
+* its pointing accuracy on the held-out test split, measured by the evaluation code itself,
+  must rise from the untrained model's to far above the centre prior's.
 
-Everything is seeded: the run is the same every time on one machine.
+Everything is seeded: the run is the same every time on one machine. About three minutes on
+two CPU cores; the full-size run (600 clips, 0.85) is in docs/training.md.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import pytest
 pytest.importorskip("torch")
 
 from narrlocal_gui.localizer.comma import CommaModel, load_checkpoint
+from narrlocal_gui.localizer.feature_levels import feature_channels
 from narrlocal_gui.localizer.synth import SynthSettings, generate_dataset
 from narrlocal_gui.localizer.training import train
 from narrlocal_gui.localizer.training_config import EpochMetrics, TrainConfig, TrainPaths
-from narrlocal_gui.localizer.training_data import find_training_videos
+from narrlocal_gui.localizer.training_data import ClipSettings, find_training_videos
 from narrlocal_gui.localizer.training_dataset import FeatureStore
 from narrlocal_gui.localizer.training_features import extract_features
 from narrlocal_gui.localizer.training_validation import (
@@ -36,9 +37,9 @@ from narrlocal_gui.localizer.training_validation import (
 )
 
 SYNTH = SynthSettings(
-    clips=60, seed=7, split=(0.7, 0.0, 0.3), min_objects=2, max_objects=2, distractor_rate=0.0
+    clips=150, seed=7, split=(0.7, 0.0, 0.3), min_objects=2, max_objects=2, distractor_rate=0.9
 )
-EPOCHS = 8
+EPOCHS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +54,23 @@ class Trained:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     tmp_path = tmp_path_factory.mktemp("learns")
     data = generate_dataset(tmp_path / "synth", SYNTH)
-    index = extract_features(find_training_videos(data.root), tmp_path / "features")
+    settings = ClipSettings(features="mid")
+    index = extract_features(
+        find_training_videos(data.root), tmp_path / "features", settings=settings
+    )
     base = TrainConfig()
+    model = replace(
+        base.model,
+        layers=("CA",),
+        width=64,
+        similarity="cosine",
+        video_features="mid",
+        video_dim=feature_channels("mid"),
+    )
     config = replace(
         base,
-        model=replace(base.model, width=64, similarity="cosine"),
+        model=model,
+        loss="both",
         epochs=EPOCHS,
         batch_size=8,
         lr=1e-3,
@@ -87,10 +100,7 @@ def test_it_learns_which_phrase_belongs_to_which_clip(trained: Trained) -> None:
     assert max(losses[-3:]) < min(losses[:3])
 
 
-@pytest.mark.xfail(
-    reason="pointing does not yet follow from the learned matching (docs/training.md, Measured)",
-    strict=False,
-)
 def test_pointing_accuracy_rises_well_above_the_centre_prior(trained: Trained) -> None:
-    assert trained.after.accuracy >= trained.before.accuracy + 0.15
-    assert trained.after.accuracy >= trained.after.centre + 0.15
+    # Measured here: 0.24 untrained, 0.60 trained, centre prior 0.10 (83 held-out items).
+    assert trained.after.accuracy >= trained.before.accuracy + 0.25
+    assert trained.after.accuracy >= trained.after.centre + 0.35

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from narrlocal_gui.core.model import Narration, Segment, Word
-from narrlocal_gui.localizer.types import feature_channels
+from narrlocal_gui.localizer.feature_levels import feature_channels
 from narrlocal_gui.localizer.video_encoder import GRID_STRIDE, input_size
 from narrlocal_gui.media.writer import write_video
 from narrlocal_gui.narration.transcript_json import Transcript, write_transcript_json

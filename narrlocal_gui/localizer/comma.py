@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.types import FEATURE_LEVELS
+from narrlocal_gui.localizer.feature_levels import FEATURE_LEVELS
 
 if TYPE_CHECKING:
     import torch
@@ -106,7 +106,7 @@ class CommaConfig:
     described region, and the rollout heat map does not point (measured on the synthetic
     set, docs/training.md). SA and FULL layers keep their residual.
 
-    ``video_features`` names the encoder grids the model reads (types.FEATURE_LEVELS);
+    ``video_features`` names the encoder grids the model reads (feature_levels.FEATURE_LEVELS);
     ``video_dim`` is their channel count.
     """
 

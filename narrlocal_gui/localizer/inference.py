@@ -224,7 +224,7 @@ class VideoFeatureEncoder(Protocol):
 
     def encode(self, frames: np.ndarray, *, short_side: int = 224, level: str = "head") -> Any:
         """(T, H, W, 3) uint8 -> (T, C, h, w) float32 (numpy or torch); ``level`` one of
-        :data:`~narrlocal_gui.localizer.types.FEATURE_LEVELS`."""
+        :data:`~narrlocal_gui.localizer.feature_levels.FEATURE_LEVELS`."""
         ...
 
 

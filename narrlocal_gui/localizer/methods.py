@@ -53,7 +53,7 @@ class MethodInfo:
     name: str
     target: str
     summary: str
-    needs_checkpoint: bool = False
+    takes_checkpoint: bool = False
 
     def __post_init__(self) -> None:
         if not self.name or not self.name.isidentifier():
@@ -95,8 +95,8 @@ METHODS: Mapping[str, MethodInfo] = MappingProxyType(
             MethodInfo(
                 "comma",
                 f"{_LOCALIZER}.inference.CommaLocalizer",
-                "the trained CoMMA model (needs a checkpoint)",
-                needs_checkpoint=True,
+                "the CoMMA model: a checkpoint you trained, else the built-in one",
+                takes_checkpoint=True,
             ),
         )
     }
@@ -143,23 +143,24 @@ def create_method(
 ) -> LocalizationMethod:
     """The method called ``name``, ready to run on ``device``.
 
-    Raises :class:`UnknownMethodError` for an unknown or uninstalled method and for a
-    method that needs a checkpoint when none is given.
+    A method that takes a checkpoint (comma) without one gets the built-in model
+    (localizer/shipped.py). Raises :class:`UnknownMethodError` for an unknown or uninstalled
+    method, :class:`~narrlocal_gui.localizer.weights.WeightsError` for a damaged built-in model.
     """
     info = METHODS.get(name)
     if info is None:
         raise UnknownMethodError(
             f"There is no localization method {name!r}; use one of {_names()}."
         )
-    if info.needs_checkpoint and checkpoint is None:
-        raise UnknownMethodError(
-            f"The {name} method needs a trained model: give its checkpoint file."
-        )
     if not is_available(name):
         raise UnknownMethodError(f"The {name} method is not available in this installation.")
     cls = getattr(importlib.import_module(info.module), info.class_name)
     method: Any
-    if info.needs_checkpoint:
+    if info.takes_checkpoint:
+        if checkpoint is None:
+            from narrlocal_gui.localizer.shipped import shipped_checkpoint
+
+            checkpoint = shipped_checkpoint()
         method = cls.from_checkpoint(checkpoint, device=device)
     elif info.name in ("centre", "flow"):
         method = cls()

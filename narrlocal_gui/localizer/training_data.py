@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.types import feature_channels
+from narrlocal_gui.localizer.feature_levels import feature_channels
 
 __all__ = [
     "VIDEO_SUFFIXES",
@@ -59,7 +59,7 @@ class ClipSettings:
     """How clips are sampled and encoded; the defaults are the application's
     (LocalizeSettings: window 5 s, 2 frames/s, frames shrunk to 640 px; CommaLocalizer:
     encoder short side 224), so a model trained here sees what it will see in use.
-    ``features`` is the level of the encoder grids (types.FEATURE_LEVELS)."""
+    ``features`` is the level of the encoder grids (feature_levels.FEATURE_LEVELS)."""
 
     window: float = 5.0
     fps: float = 2.0

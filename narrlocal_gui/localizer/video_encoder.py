@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from narrlocal_gui.localizer.types import feature_channels
+from narrlocal_gui.localizer.feature_levels import feature_channels
 from narrlocal_gui.localizer.weights import (
     EFFICIENTNET_LITE0,
     WeightsError,
@@ -56,7 +56,7 @@ NUM_CLASSES = 1000
 # package's README example copies from the EfficientNet-B* port. The weights are a direct
 # conversion of the TF checkpoint, so the TF preprocessing is the one they expect.
 _PIXEL_MEAN = 127.0
-#: The block whose output is the ``mid`` level (types.FEATURE_LEVELS), at stride 16.
+#: The block whose output is the ``mid`` level (feature_levels.FEATURE_LEVELS), at stride 16.
 MID_BLOCK = 10
 _PIXEL_STD = 128.0
 

@@ -70,8 +70,10 @@ def _short(text: str, limit: int = 60) -> str:
 
 def localizer_options(prefs: Preferences) -> LocalizerOptions:
     comma = prefs.localizer_method is LocalizerMethod.COMMA
+    built_in = prefs.localizer_method is LocalizerMethod.BUILT_IN
     return LocalizerOptions(
-        method="comma" if comma else "",
+        # comma without a checkpoint runs the built-in model (localizer/shipped.py)
+        method="comma" if comma or built_in else "",
         window=prefs.localizer_window,
         device=prefs.localizer_device.value,
         checkpoint=prefs.comma_checkpoint if comma else None,

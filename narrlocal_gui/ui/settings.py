@@ -74,10 +74,12 @@ _LOCALIZER_DEVICE_LABELS = {
 
 
 class LocalizerMethod(StrEnum):
-    """How Localize finds phrases: the training-free default, or a trained CoMMA checkpoint
+    """How Localize finds phrases: the training-free default, the CoMMA model that ships
+    with the application (trained on synthetic clips), or a trained CoMMA checkpoint
     (Localize > Adapt to My Videos… makes one and switches to it)."""
 
     TRAINING_FREE = "training-free"
+    BUILT_IN = "comma-built-in"
     COMMA = "comma"
 
     @property
@@ -87,6 +89,7 @@ class LocalizerMethod(StrEnum):
 
 _LOCALIZER_METHOD_LABELS = {
     LocalizerMethod.TRAINING_FREE: "Training-free (pretrained encoders)",
+    LocalizerMethod.BUILT_IN: "Built-in CoMMA model (trained on synthetic clips)",
     LocalizerMethod.COMMA: "Adapted CoMMA model (checkpoint)",
 }
 

@@ -18,7 +18,6 @@ Usage: .venv/bin/python scripts/train_shipped_model.py WORK
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import subprocess
@@ -44,9 +43,13 @@ def _run(args: list[str]) -> None:
     subprocess.run([str(NARRLOCAL), *args], check=True)
 
 
-def _accuracies(report: Path) -> dict[str, float]:
-    data = json.loads(report.read_text(encoding="utf-8"))
-    return {name: round(kinds["all"]["accuracy"], 4) for name, kinds in data["methods"].items()}
+def _accuracies(report: Path) -> dict[str, Any]:
+    """Each method's accuracy over all items of an ``eval pointing --json`` report, and the
+    number of items."""
+    methods = json.loads(report.read_text(encoding="utf-8"))["methods"]
+    found: dict[str, Any] = {m: round(k["all"]["accuracy"], 4) for m, k in methods.items()}
+    found["items"] = int(next(iter(methods.values()))["all"]["items"])
+    return found
 
 
 def main() -> None:
@@ -71,13 +74,14 @@ def main() -> None:
         report = work / f"eval-{label}.json"
         where = ["--checkpoint", str(checkpoint), "--json", str(report)]
         _run(["eval", "pointing", str(dataset), *options, *where])
-        accuracy[label] = _accuracies(report) | {"items": _items(report)}
+        accuracy[label] = _accuracies(report)
 
     target = RESOURCES / "comma-synth.pt"
     shutil.copyfile(checkpoint, target)
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    from narrlocal_gui.file_hash import file_sha256
     from narrlocal_gui.localizer.comma import load_checkpoint
 
+    digest = file_sha256(target)
     config = load_checkpoint(target).config.to_dict()
     info = {
         "file": target.name,
@@ -98,12 +102,6 @@ def main() -> None:
     (RESOURCES / "comma-synth.json").write_text(json.dumps(info, indent=1) + "\n", "utf-8")
     print(f"SHIPPED_SHA256 = {digest!r}\nSHIPPED_SIZE = {target.stat().st_size}")
     print(json.dumps(accuracy, indent=1))
-
-
-def _items(report: Path) -> int:
-    data = json.loads(report.read_text(encoding="utf-8"))
-    first = next(iter(data["methods"].values()))
-    return int(first["all"]["items"])
 
 
 if __name__ == "__main__":

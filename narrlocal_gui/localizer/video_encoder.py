@@ -56,9 +56,9 @@ NUM_CLASSES = 1000
 # package's README example copies from the EfficientNet-B* port. The weights are a direct
 # conversion of the TF checkpoint, so the TF preprocessing is the one they expect.
 _PIXEL_MEAN = 127.0
+_PIXEL_STD = 128.0
 #: The block whose output is the ``mid`` level (feature_levels.FEATURE_LEVELS), at stride 16.
 MID_BLOCK = 10
-_PIXEL_STD = 128.0
 
 # Input pixels per batch on a CPU: two 448 x 800 frames, eight 224 x 384 ones.
 _CPU_BATCH_PIXELS = 720_000
@@ -253,25 +253,23 @@ class VideoEncoder:
         return (time.perf_counter() - start) / (repeats * len(frames))
 
     def _features(self, x: torch.Tensor, level: str) -> torch.Tensor:
-        """The network of ``extract_features`` (BNs folded, no drop-connect at inference),
-        stopped after :data:`MID_BLOCK` for ``mid``."""
+        """The network of the package's ``extract_features`` (BNs folded; drop-connect is
+        off at inference), with block :data:`MID_BLOCK`'s output taken on the way for the
+        levels that include ``mid`` (and the head skipped for ``mid`` alone)."""
         import torch
         import torch.nn.functional as F  # noqa: N812 (the usual name)
 
         model = self._model
-        if level == "head":
-            return model.extract_features(x)  # type: ignore[no-any-return]
         x = model._swish(model._bn0(model._conv_stem(x)))
         mid: torch.Tensor | None = None
         for index, block in enumerate(model._blocks):
             x = block(x)
-            if index == MID_BLOCK:
+            if index == MID_BLOCK and level != "head":
                 mid = F.avg_pool2d(x, 2)
                 if level == "mid":
                     return mid
-        assert mid is not None
-        head = model._swish(model._bn1(model._conv_head(x)))
-        return torch.cat([head, mid], dim=1)
+        head: torch.Tensor = model._swish(model._bn1(model._conv_head(x)))
+        return head if mid is None else torch.cat([head, mid], dim=1)
 
     def _prepare(self, frames: np.ndarray, in_h: int, in_w: int) -> torch.Tensor:
         import torch

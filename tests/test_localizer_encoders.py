@@ -23,6 +23,7 @@ from narrlocal_gui.localizer.video_encoder import (
     MID_BLOCK,
     NUM_CLASSES,
     VideoEncoder,
+    bfloat16_native,
     input_size,
 )
 from narrlocal_gui.localizer.weights import PinnedFile, WeightsError
@@ -249,6 +250,66 @@ def test_real_photos_are_classified_with_the_right_names(
     top5 = {class_names()[i] for i in np.argsort(-logits)[:5]}
     assert expected <= top5 or len(expected & top5) >= 2, top5
     assert class_names()[int(np.argmax(logits))] in expected
+
+
+def test_grids_are_the_packages_own_network_output(video: VideoEncoder) -> None:
+    """BN folding and native padding change how the network runs, not what it computes:
+    the package's untouched model gives the same head grid (odd sizes: asymmetric padding)."""
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+
+    original = EfficientNet.from_name(
+        "efficientnet-lite0", num_classes=NUM_CLASSES, image_size=None
+    )
+    state = torch.load(weights.efficientnet_lite0_path(), map_location="cpu", weights_only=True)
+    original.load_state_dict(state)
+    original.eval()
+    frames = np.random.default_rng(3).integers(0, 256, (2, 100, 150, 3), dtype=np.uint8)
+    ours = video.encode(frames, short_side=224)
+    in_h, in_w = input_size(100, 150, 224)
+    resized = np.stack(
+        [cv2.resize(f, (in_w, in_h), interpolation=cv2.INTER_LINEAR) for f in frames]
+    )
+    x = (torch.from_numpy(resized).permute(0, 3, 1, 2).float() - 127.0) / 128.0
+    with torch.inference_mode():
+        theirs = original.extract_features(x).numpy()
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, atol=2e-3)
+
+
+def test_reduced_precision_is_float32_where_bfloat16_is_not_native(
+    video: VideoEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from narrlocal_gui.localizer import video_encoder
+
+    monkeypatch.setattr(video_encoder, "bfloat16_native", lambda: False)
+    frames = np.random.default_rng(2).integers(0, 256, (2, 96, 128, 3), dtype=np.uint8)
+    assert not video.reduces_precision(True)
+    assert video.version_for(True) == video.version_for(False) == video.version
+    np.testing.assert_array_equal(
+        video.encode(frames, reduced_precision=True), video.encode(frames)
+    )
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not bfloat16_native(), reason="this CPU has no native bfloat16")
+def test_bfloat16_grids_keep_what_the_cells_show(video: VideoEncoder, shared_media: Path) -> None:
+    photo = _photo(shared_media, "fruits.jpg")[None]
+    exact = video.encode(photo, short_side=448)
+    reduced = video.encode(photo, short_side=448, reduced_precision=True)
+    assert video.reduces_precision(True) and not video.reduces_precision(False)
+    assert video.version_for(True) == video.version + "-bf16"
+    assert reduced.dtype == np.float32 and reduced.shape == exact.shape
+    assert not np.array_equal(reduced, exact)
+    cells = lambda g: g.transpose(0, 2, 3, 1).reshape(-1, g.shape[1])  # noqa: E731
+    a, b = cells(exact), cells(reduced)
+    cosine = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-9)
+    assert float(np.median(cosine)) > 0.9
+    # Where each class shows (its activation map) hardly moves.
+    maps = video.classify_cells(exact, probabilities=False)
+    maps_reduced = video.classify_cells(reduced, probabilities=False)
+    assert np.corrcoef(maps.ravel(), maps_reduced.ravel())[0, 1] > 0.95
+    assert maps.mean((2, 3)).argmax() == maps_reduced.mean((2, 3)).argmax()
 
 
 # -- ImageNet class names --------------------------------------------------------------------

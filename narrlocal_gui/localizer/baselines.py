@@ -13,7 +13,6 @@ Neither looks at the phrase. Both return a :class:`Localization` like every meth
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 
@@ -21,7 +20,7 @@ import cv2
 import numpy as np
 
 from narrlocal_gui.localizer.inference import BOX_THRESHOLD, point_and_box
-from narrlocal_gui.localizer.types import ClipInput, Localization
+from narrlocal_gui.localizer.types import ClipInput, Localization, frame_digest
 
 __all__ = [
     "FLOW_SIDE",
@@ -40,15 +39,6 @@ GRID_SIDE = 32
 PRIOR_DECAY = 5.0
 #: Flow magnitudes of frame pairs kept in memory (about 230 kB each at 320x180).
 FLOW_PAIRS_KEPT = 256
-
-
-def frame_digest(frame: np.ndarray) -> str:
-    """A key for a picture's content: the same frame decoded again (for another phrase's
-    window) gets the same key."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr(frame.shape).encode())
-    h.update(np.ascontiguousarray(frame).data)
-    return h.hexdigest()
 
 
 def grid_shape(size: tuple[int, int], side: int = GRID_SIDE) -> tuple[int, int]:
@@ -143,7 +133,7 @@ class FlowLocalizer:
             for frame in clip.frames
         ]
         n = len(gray)
-        digests = [frame_digest(frame) for frame in clip.frames]
+        digests = clip.digests()
         sigma = self.smooth * max(work)
         maps = np.zeros((n, work[1], work[0]), dtype=np.float32)
         for i in range(n):

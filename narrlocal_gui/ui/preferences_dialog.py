@@ -184,11 +184,11 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.language.currentIndexChanged.connect(self._language_changed)
-        self.language_code.textChanged.connect(self._language_changed)
-        self.localizer_method.currentIndexChanged.connect(self._language_changed)
-        self.comma_checkpoint.textChanged.connect(self._language_changed)
-        self._language_changed()
+        self.language.currentIndexChanged.connect(self._inputs_changed)
+        self.language_code.textChanged.connect(self._inputs_changed)
+        self.localizer_method.currentIndexChanged.connect(self._inputs_changed)
+        self.comma_checkpoint.textChanged.connect(self._inputs_changed)
+        self._inputs_changed()
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -221,13 +221,15 @@ class PreferencesDialog(QDialog):
         code = self.language_code.text().strip().lower()
         return code if row == _OTHER and is_language_code(code) else None
 
-    def _language_changed(self) -> None:
+    def _inputs_changed(self) -> None:
         other = self.language.currentIndex() == _OTHER
         self.language_code.setEnabled(other)
         # "Other" with half a code would silently mean "detect": OK waits for a whole one.
         language_ok = not other or is_language_code(self.language_code.text().strip().lower())
-        # The adapted method needs its checkpoint.
+        # The adapted method needs its checkpoint; the others ignore the field, so it is
+        # greyed out for them (its text is kept to switch back; Browse… switches to it).
         comma = self.method() is LocalizerMethod.COMMA
+        self.comma_checkpoint.setEnabled(comma)
         method_ok = not comma or bool(self.comma_checkpoint.text().strip())
         self.ok_button.setEnabled(language_ok and method_ok)
 

@@ -257,12 +257,15 @@ def test_preferences_dialog_switches_the_method(qtbot: QtBot, tmp_path: Path) ->
     qtbot.addWidget(dialog)
     assert dialog.localizer_method.currentData() == "comma"
     assert dialog.comma_checkpoint.text() == checkpoint
+    assert dialog.comma_checkpoint.isEnabled()
     dialog.localizer_method.setCurrentIndex(
         dialog.localizer_method.findData(LocalizerMethod.TRAINING_FREE.value)
     )
     back = dialog.preferences()
     assert back.localizer_method is LocalizerMethod.TRAINING_FREE
     assert back.comma_checkpoint == checkpoint  # kept, to switch back to it later
+    assert not dialog.comma_checkpoint.isEnabled()  # ignored by this method
+    assert dialog.browse_checkpoint.isEnabled()  # choosing a file switches to the adapted one
     dialog.comma_checkpoint.clear()
     dialog.localizer_method.setCurrentIndex(
         dialog.localizer_method.findData(LocalizerMethod.COMMA.value)

@@ -2,7 +2,8 @@
 
 Prints:
   * load time of EfficientNet-Lite0 and MiniLM (weights verified by sha256 included),
-  * VideoEncoder milliseconds per 1280x720 frame at short side 224 and 448,
+  * VideoEncoder milliseconds per 1280x720 frame at short side 224 and 448, in float32 and,
+    where the CPU has native bfloat16, in bfloat16 (what the bridge uses),
   * TextEncoder phrases per second (word vectors, one phrase per call; sentence vectors,
     batched),
   * BridgeLocalizer seconds per phrase for a 10 s window at 2 frames/s (21 frames):
@@ -86,17 +87,22 @@ def main() -> int:
     clip, media, what = _window()
     print(f"frames: {what}, {clip.size[0]}x{clip.size[1]}")
     frames = clip.frames[:16]
+    precisions = [False] + ([True] if video.reduces_precision(True) else [])
     for short in (224, 448):
-        runs = [
-            1000 * video.time_per_frame(frames, short_side=short, repeats=1)
-            for _ in range(args.repeats)
-        ]
         grid = video.encode(frames[:1], short_side=short).shape[2:]
-        print(
-            f"VideoEncoder short side {short}: grid {grid[0]}x{grid[1]}, "
-            f"{statistics.median(runs):.1f} ms/frame (median of {args.repeats}, "
-            f"min {min(runs):.1f})"
-        )
+        for reduced in precisions:
+            runs = [
+                1000
+                * video.time_per_frame(
+                    frames, short_side=short, repeats=1, reduced_precision=reduced
+                )
+                for _ in range(args.repeats)
+            ]
+            print(
+                f"VideoEncoder short side {short}, {'bfloat16' if reduced else 'float32'}: "
+                f"grid {grid[0]}x{grid[1]}, {statistics.median(runs):.1f} ms/frame "
+                f"(median of {args.repeats}, min {min(runs):.1f})"
+            )
 
     text.encode_words(PHRASES[0])  # spaCy loads on first use
     n = 5 * len(PHRASES)

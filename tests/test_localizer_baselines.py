@@ -79,6 +79,22 @@ def test_point_and_box_find_the_peak_and_its_region() -> None:
         point_and_box(np.zeros(4), (10, 10))
 
 
+def test_cubic_interpolation_puts_the_mode_between_two_hot_cells() -> None:
+    # Cells are 100 px wide: cell 4 (centre x = 450) is hottest, cell 5 (550) nearly so.
+    heat = np.zeros((4, 10), dtype=np.float32)
+    heat[1, 4], heat[1, 5] = 1.0, 0.8
+    (lx, ly), _ = point_and_box(heat, (1000, 400))
+    (cx, cy), _ = point_and_box(heat, (1000, 400), interpolation="cubic")
+    assert abs(lx - 450) < 4 and abs(ly - 150) < 4  # bilinear: the hottest cell's centre
+    assert 460 < cx < 500 and abs(cy - 150) < 4  # bicubic: towards the other hot cell
+    # A lone hot cell keeps its centre either way.
+    single = np.zeros((4, 10), dtype=np.float32)
+    single[2, 7] = 1.0
+    for interpolation in ("linear", "cubic"):
+        (x, y), _ = point_and_box(single, (1000, 400), interpolation=interpolation)
+        assert abs(x - 750) < 4 and abs(y - 250) < 4
+
+
 def test_interpolate_heatmaps_in_time() -> None:
     maps = np.stack([np.zeros((2, 2)), np.ones((2, 2))]).astype(np.float32)
     out = interpolate_heatmaps(np.array([1.0, 3.0]), maps, [0.0, 1.5, 2.0, 9.0])

@@ -281,13 +281,28 @@ class VideoEncoder:
         return np.asarray(pooled @ weight.T + bias, dtype=np.float32)
 
     def time_per_frame(
-        self, frames: np.ndarray, *, short_side: int = 224, batch_size: int = 8, repeats: int = 1
+        self,
+        frames: np.ndarray,
+        *,
+        short_side: int = 224,
+        batch_size: int = 8,
+        repeats: int = 1,
+        reduced_precision: bool = False,
     ) -> float:
         """Seconds per frame to encode ``frames`` (after one untimed warm-up batch)."""
-        self.encode(frames[:batch_size], short_side=short_side, batch_size=batch_size)
+
+        def run(some: np.ndarray) -> None:
+            self.encode(
+                some,
+                short_side=short_side,
+                batch_size=batch_size,
+                reduced_precision=reduced_precision,
+            )
+
+        run(frames[:batch_size])
         start = time.perf_counter()
         for _ in range(repeats):
-            self.encode(frames, short_side=short_side, batch_size=batch_size)
+            run(frames)
         return (time.perf_counter() - start) / (repeats * len(frames))
 
     def _bfloat16_model(self) -> Any:

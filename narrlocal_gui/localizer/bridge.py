@@ -79,8 +79,8 @@ _MOTION_CLIPS_KEPT = 4
 @dataclass(frozen=True, slots=True)
 class BridgeConfig:
     """The method's settings. With the defaults, pointing accuracy on the public set
-    (../shared/eval/public.json, native frames) is 59 % (24 of 41) against 32 % for the centre prior
-    and 44 % for optical flow; nearby settings (top_k 5-20, motion_weight 0.5-2, centre
+    (../shared/eval/public.json, native frames) is 59 % (24 of 41) against 32 % for the
+    centre prior and 44 % for optical flow; nearby settings (top_k 5-20, motion_weight 0.5-2, centre
     sigma 0.4-0.6) give 51-61 %, 224 px grids about 10 points less. ``reduced_precision``:
     grids in bfloat16 where the CPU computes it natively (2.3x faster encoding, the same
     accuracy on the public set; video_encoder.py)."""

@@ -16,8 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from narrlocal_gui.file_hash import file_sha256
-from narrlocal_gui.localizer.weights import WeightsError
+from narrlocal_gui.localizer.weights import WeightsError, check_pinned
 from narrlocal_gui.resources_path import resources_dir
 
 __all__ = ["SHIPPED_NAME", "shipped_checkpoint", "shipped_info"]
@@ -27,26 +26,19 @@ SHIPPED_INFO = "comma-synth.json"
 SHIPPED_SHA256 = "f0d3710e2d5f41c6f044056190510e0b96c004f5d012bab09f91c3c249f0cdce"
 SHIPPED_SIZE = 427_273
 
-_ADVICE = "reinstall NarrLocal (or restore the file from its repository)"
+_ADVICE = "reinstall NarrLocal (or restore the file from its repository)."
 
 
 def shipped_checkpoint() -> Path:
     """The verified path of the shipped checkpoint; :class:`WeightsError` when it is
     missing or not the file this version was measured with."""
-    path = resources_dir() / SHIPPED_NAME
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise WeightsError(
-            f"The built-in CoMMA model {path} is missing or unreadable "
-            f"({exc.strerror or exc}); {_ADVICE}."
-        ) from None
-    if size != SHIPPED_SIZE or file_sha256(path) != SHIPPED_SHA256:
-        raise WeightsError(
-            f"The built-in CoMMA model {path} is not the file this version of NarrLocal "
-            f"ships (size or sha256 differ); {_ADVICE}."
-        )
-    return path
+    return check_pinned(
+        resources_dir() / SHIPPED_NAME,
+        size=SHIPPED_SIZE,
+        sha256=SHIPPED_SHA256,
+        what="The built-in CoMMA model",
+        advice=_ADVICE,
+    )
 
 
 def shipped_info() -> dict[str, Any]:

@@ -23,6 +23,7 @@ __all__ = [
     "MINILM_TOKENIZER",
     "PinnedFile",
     "WeightsError",
+    "check_pinned",
     "efficientnet_lite0_path",
     "file_sha256",
     "locate",
@@ -100,31 +101,38 @@ def locate(pinned: PinnedFile) -> Path:
 
 def verify(path: Path, pinned: PinnedFile) -> Path:
     """``path`` if it holds exactly the pinned content, else :class:`WeightsError`."""
+    return check_pinned(
+        path,
+        size=pinned.size,
+        sha256=pinned.sha256,
+        what=f"The weight file of {pinned.package}",
+        advice=pinned.reinstall_advice,
+    )
+
+
+def check_pinned(path: Path, *, size: int, sha256: str, what: str, advice: str) -> Path:
+    """``path`` if it has exactly ``size`` bytes and that ``sha256``, else
+    :class:`WeightsError`: "``what`` PATH is missing / has N bytes instead of M / does not
+    match its pinned sha256 ...; ``advice``". For any file NarrLocal pins, in a package or
+    in its own resources."""
     try:
-        size = path.stat().st_size
+        actual_size = path.stat().st_size
     except OSError as exc:
         raise WeightsError(
-            f"The weight file {path} of {pinned.package} is missing or unreadable "
-            f"({exc.strerror or exc}); {pinned.reinstall_advice}"
-        ) from exc
+            f"{what} {path} is missing or unreadable ({exc.strerror or exc}); {advice}"
+        ) from None
+    differ = "size or sha256 differ from the pinned file: damaged or a different version"
     # The size check first: it catches truncated downloads without reading 90 MB.
-    if size != pinned.size:
+    if actual_size != size:
         raise WeightsError(
-            f"The weight file {path} of {pinned.package} has {size} bytes instead of "
-            f"{pinned.size} (damaged or a different version); {pinned.reinstall_advice}"
+            f"{what} {path} has {actual_size} bytes instead of {size} ({differ}); {advice}"
         )
     try:
         actual = file_sha256(path)
     except OSError as exc:
-        raise WeightsError(
-            f"The weight file {path} of {pinned.package} cannot be read ({exc}); "
-            f"{pinned.reinstall_advice}"
-        ) from exc
-    if actual != pinned.sha256:
-        raise WeightsError(
-            f"The weight file {path} of {pinned.package} does not match its pinned sha256 "
-            f"(damaged or a different version); {pinned.reinstall_advice}"
-        )
+        raise WeightsError(f"{what} {path} cannot be read ({exc}); {advice}") from exc
+    if actual != sha256:
+        raise WeightsError(f"{what} {path} does not match its pinned sha256 ({differ}); {advice}")
     return path
 
 

@@ -26,6 +26,7 @@ torch is imported only when an encoder is loaded.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -77,9 +78,11 @@ _loaded: dict[str, VideoEncoder] = {}
 _load_lock = threading.Lock()
 
 
+@functools.cache
 def bfloat16_native() -> bool:
     """Whether this CPU computes bfloat16 convolutions natively (oneDNN with AVX512-BF16 or
-    AMX); without it bfloat16 is emulated and slower than float32."""
+    AMX); without it bfloat16 is emulated and slower than float32. Asked once per process:
+    every encode and every cache key asks it."""
     import torch
 
     try:
@@ -380,10 +383,9 @@ def _fold_batch_norms(model: Any) -> None:
         fold(block, "_project_conv", "_bn2")
 
 
-def _pad_natively(model: Any) -> int:
+def _pad_natively(model: Any) -> None:
     """Give every stride-1 convolution its 'SAME' padding as the convolution's own argument
-    and make the ReLU6 activations in-place (same outputs, to the bit; returns how many
-    convolutions changed).
+    and make the ReLU6 activations in-place (same outputs, to the bit).
 
     With ``image_size=None`` the package pads each convolution's input with ``F.pad``, a
     copy of the activations, before calling ``conv2d``. For stride 1 and an odd kernel
@@ -395,7 +397,6 @@ def _pad_natively(model: Any) -> int:
     from efficientnet_lite_pytorch.utils import Conv2dDynamicSamePadding
     from torch import nn
 
-    changed = 0
     for owner in list(model.modules()):
         for name, child in list(owner.named_children()):
             if isinstance(child, nn.ReLU6):
@@ -419,8 +420,6 @@ def _pad_natively(model: Any) -> int:
             conv.weight = child.weight
             conv.bias = child.bias
             setattr(owner, name, conv)
-            changed += 1
-    return changed
 
 
 def _check_frames(frames: np.ndarray) -> None:

@@ -259,13 +259,27 @@ def test_output_shapes_and_pooling() -> None:
     torch.testing.assert_close(out.score, (out.video_embedding * out.text_embedding).sum(-1))
 
 
-def test_fast_and_explicit_attention_agree() -> None:
-    model = CommaModel(config()).eval()
-    video, words = inputs()
-    fast = model(video, words)
-    explicit = model(video, words, return_attention=True)
+@pytest.mark.parametrize(
+    ("layers", "self_attention"),
+    [
+        (("CA", "SA", "CA"), "spatiotemporal"),
+        (("SA", "CA"), "spatial"),
+        (("SA", "CA"), "temporal"),
+        (("CA",), "spatiotemporal"),
+    ],
+)
+def test_block_attention_equals_the_full_mask(layers: tuple[str, ...], self_attention: str) -> None:
+    # Without weights asked for, CA and SA layers attend block by block; with them, through
+    # the (L, L) mask. Padded words included: their keys must stay out of both.
+    model = CommaModel(config(layers=layers, self_attention=self_attention)).eval()
+    video, words = inputs(batch=2)
+    words = torch.cat([words, torch.randn(2, 2, WORD_DIM)], dim=1)
+    mask = torch.tensor([[True] * (N_WORDS + 2), [True] * N_WORDS + [False, False]])
+    fast = model(video, words, mask, return_hidden=True)
+    explicit = model(video, words, mask, return_attention=True, return_hidden=True)
     torch.testing.assert_close(fast.score, explicit.score, rtol=1e-5, atol=1e-5)
-    torch.testing.assert_close(fast.video_tokens, explicit.video_tokens, rtol=1e-5, atol=1e-5)
+    for a, b in zip(fast.hidden, explicit.hidden, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
 
 
 def test_padding_words_changes_nothing() -> None:

@@ -303,6 +303,17 @@ def _check_inputs(config: CommaConfig, video: Tensor, words: Tensor, word_mask: 
         raise ValueError("every phrase needs at least one word")
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Blocks:
+    """A CA or SA layer's mask by its structure: the layer ``kind``, the video ``grid``
+    (T, h, w), the SA layer's video groups, and which word keys are real (B, N)."""
+
+    kind: str
+    grid: tuple[int, int, int]
+    self_attention: str
+    word_keys: Tensor
+
+
 @functools.cache
 def _module_class() -> type[nn.Module]:
     """The torch module, defined on first use so that importing this file needs no torch."""
@@ -310,8 +321,42 @@ def _module_class() -> type[nn.Module]:
     import torch.nn.functional as F  # noqa: N812 (the usual name)
     from torch import nn
 
+    def block_attention(q: Tensor, k: Tensor, v: Tensor, blocks: _Blocks, p: float) -> Tensor:
+        """A CA or SA layer's masked attention, block by block: what the (L, L) mask gives,
+        without scoring the (query, key) pairs it excludes. In a CA layer those are nearly
+        all of them (only 2 x T*h*w*N of (T*h*w + N)^2 pairs take part), and in training
+        scoring, softmaxing and dropping out the rest was most of a step's time."""
+        frames, rows, cols = blocks.grid
+        n_video = frames * rows * cols
+        qv, kv, vv = q[:, :, :n_video], k[:, :, :n_video], v[:, :, :n_video]
+        qw, kw, vw = q[:, :, n_video:], k[:, :, n_video:], v[:, :, n_video:]
+        to_words = blocks.word_keys[:, None, None, :]
+        attend = F.scaled_dot_product_attention
+        if blocks.kind == "CA":
+            video_out = attend(qv, kw, vw, attn_mask=to_words, dropout_p=p)
+            word_out = attend(qw, kv, vv, dropout_p=p)
+            return torch.cat([video_out, word_out], dim=2)
+        word_out = attend(qw, kw, vw, attn_mask=to_words, dropout_p=p)
+        if blocks.self_attention == "spatiotemporal":
+            video_out = attend(qv, kv, vv, dropout_p=p)
+        else:
+            batch, heads, _, dim = qv.shape
+            # Groups of tokens that see each other: a frame's cells, or a cell's frames.
+            temporal = blocks.self_attention == "temporal"
+
+            def grouped(t: Tensor) -> Tensor:
+                t = t.reshape(batch, heads, frames, rows * cols, dim)
+                return t.transpose(2, 3) if temporal else t
+
+            video_out = attend(grouped(qv), grouped(kv), grouped(vv), dropout_p=p)
+            if temporal:
+                video_out = video_out.transpose(2, 3)
+            video_out = video_out.reshape(batch, heads, n_video, dim)
+        return torch.cat([video_out, word_out], dim=2)
+
     class MaskedAttention(nn.Module):
-        """Multi-head attention of equation (1) with a boolean mask per (query, key)."""
+        """Multi-head attention of equation (1) with a boolean mask per (query, key), given
+        as the (B, 1, L, L) mask itself or, for CA and SA layers, as their :class:`_Blocks`."""
 
         def __init__(self, width: int, heads: int, dropout: float) -> None:
             super().__init__()
@@ -321,7 +366,7 @@ def _module_class() -> type[nn.Module]:
             self.out = nn.Linear(width, width)
 
         def forward(
-            self, x: Tensor, mask: Tensor, need_weights: bool
+            self, x: Tensor, mask: Tensor | _Blocks, need_weights: bool
         ) -> tuple[Tensor, Tensor | None]:
             batch, length, width = x.shape
             head_dim = width // self.heads
@@ -329,7 +374,11 @@ def _module_class() -> type[nn.Module]:
             q, k, v = qkv[0], qkv[1], qkv[2]
             p = self.dropout if self.training else 0.0
             weights: Tensor | None = None
-            if need_weights:
+            if isinstance(mask, _Blocks):
+                if need_weights:
+                    raise ValueError("attention weights need the full mask, not its blocks")
+                y = block_attention(q, k, v, mask, p)
+            elif need_weights:
                 scores = (q @ k.transpose(-2, -1)) / math.sqrt(head_dim)
                 scores = scores.masked_fill(~mask, float("-inf"))
                 weights = scores.softmax(dim=-1)
@@ -359,7 +408,7 @@ def _module_class() -> type[nn.Module]:
             self.drop = nn.Dropout(dropout)
 
         def forward(
-            self, x: Tensor, mask: Tensor, need_weights: bool
+            self, x: Tensor, mask: Tensor | _Blocks, need_weights: bool
         ) -> tuple[Tensor, Tensor | None]:
             attended, weights = self.attn(self.norm1(x), mask, need_weights)
             x = x + self.drop(attended) if self.residual else self.drop(attended)
@@ -489,8 +538,15 @@ def _module_class() -> type[nn.Module]:
             hidden: list[Tensor] = [x] if need_hidden else []
             layer_video: list[Tensor] = []
             layer_text: list[Tensor] = []
+            # Without weights to return (training, scoring), CA and SA layers skip the pairs
+            # their masks exclude; the sentinel's own block is left to the full mask.
+            by_blocks = not need_weights and self.sentinel is None
             for kind, layer in zip(cfg.layers, self.layers, strict=True):
-                mask = self._mask(kind, grid, n_words)[None, None] & keys
+                mask: Tensor | _Blocks
+                if by_blocks and kind != "FULL":
+                    mask = _Blocks(kind, grid, cfg.self_attention, word_mask)
+                else:
+                    mask = self._mask(kind, grid, n_words)[None, None] & keys
                 x, weights = layer(x, mask, need_weights)
                 if weights is not None:
                     attentions.append(weights)

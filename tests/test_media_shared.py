@@ -12,7 +12,7 @@ from narrlocal_gui.media.audio import decode_audio
 from narrlocal_gui.media.image_reader import ImageReader
 from narrlocal_gui.media.media_info import MediaKind, probe
 from narrlocal_gui.media.source import open_media
-from narrlocal_gui.media.video_reader import VideoReader
+from narrlocal_gui.media.video_reader import VideoReader, frame_rgb
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "media"
 
@@ -29,7 +29,7 @@ def reference_frames(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
         stream = container.streams.video[0]
         for index, frame in enumerate(container.decode(stream)):
             if index in wanted:
-                found[index] = frame.to_ndarray(format="rgb24")
+                found[index] = frame_rgb(frame)  # the reader's own conversion
             if len(found) == len(wanted):
                 break
     return found

@@ -6,9 +6,10 @@ every pixel, box and label stays where it was, and the added line looks like the
 
 Timestamps are the frames' own times on a 1/90000 s clock (the MPEG clock, which holds every
 common frame rate exactly), so variable frame rate survives; the nominal ``rate`` is only a
-hint for the encoder's rate control. The colour conversion is OpenCV's BT.601 one, the same
-matrix (to within one level) that FFmpeg uses to turn the decoded frames into RGB, so colours
-do not drift, and four times faster than converting through swscale.
+hint for the encoder's rate control. The pictures go back to YUV with the source's own matrix
+(:mod:`narrlocal_gui.media.yuv_colors`, the inverse of what the reader decoded them with), and
+the stream is tagged as the source was: pixels nothing was drawn on keep their values, and
+players show them in the source's colours.
 """
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ import numpy as np
 import numpy.typing as npt
 from av.video.stream import VideoStream
 
+from narrlocal_gui.media.yuv_colors import UNTAGGED_BT601, Matrix, YuvColors, rgb_to_yuv420
+
 __all__ = ["TIME_BASE", "H264Encoder", "even_size", "pad_to_even"]
 
 TIME_BASE = Fraction(1, 90000)
+_RANGE_LIMITED = 1  # AVCOL_RANGE_MPEG
+# The primaries and transfer that go with each matrix (AVColorPrimaries, AVColorTransfer...).
+_PRIMARIES_AND_TRANSFER = {Matrix.BT709: (1, 1), Matrix.BT601: (6, 6)}
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -54,9 +60,11 @@ class H264Encoder:
         *,
         crf: int,
         preset: str,
+        colors: YuvColors = UNTAGGED_BT601,
     ) -> None:
         self._out = out
         self._size = (width, height)
+        self._colors = colors
         stream = out.add_stream("libx264", rate=rate, options={"crf": str(crf), "preset": preset})
         if not isinstance(stream, VideoStream):  # pragma: no cover - libx264 is a video codec
             raise TypeError("libx264 did not give a video stream")
@@ -66,6 +74,11 @@ class H264Encoder:
         stream.codec_context.time_base = TIME_BASE
         # Frame and slice threads, as the ffmpeg command line uses (PyAV's default is slices only).
         stream.codec_context.thread_type = "AUTO"
+        if colors.tagged:
+            context = stream.codec_context
+            context.colorspace = colors.colorspace
+            context.color_range = _RANGE_LIMITED
+            context.color_primaries, context.color_trc = _PRIMARIES_AND_TRANSFER[colors.matrix]
         self._stream = stream
         self._previous = -1
 
@@ -85,7 +98,7 @@ class H264Encoder:
                 f"frames must be uint8 {self._size[1]} x {self._size[0]} x 3, not "
                 f"{image.dtype} {image.shape}"
             )
-        yuv = cast(npt.NDArray[np.uint8], cv2.cvtColor(pad_to_even(image), cv2.COLOR_RGB2YUV_I420))
+        yuv = rgb_to_yuv420(pad_to_even(image), self._colors)
         frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         # Two source frames closer than 1/90000 s (never in real files) must still get
         # increasing timestamps.

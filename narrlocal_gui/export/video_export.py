@@ -191,6 +191,7 @@ def _write(
                 _nominal_rate(info.fps),
                 crf=job.options.crf,
                 preset=job.options.preset,
+                colors=job.source.colors,
             )
             audio = open_audio_feed(
                 out, job.video, job.audio, job.span, job.source.origin, job.options.aac_bitrate

@@ -65,8 +65,14 @@ from narrlocal_gui.media.media_info import (
     pick_video_stream,
     report_progress,
 )
+from narrlocal_gui.media.yuv_colors import (
+    YuvColors,
+    fast_path_colors,
+    source_colors,
+    yuv420_to_rgb,
+)
 
-__all__ = ["Frame", "Orientation", "VideoReader"]
+__all__ = ["Frame", "Orientation", "VideoReader", "frame_rgb"]
 
 # Decoding this many frames costs about as much as a seek (demuxer reposition + decoder
 # flush + the keyframe itself), so a short jump forward is cheaper without seeking.
@@ -324,6 +330,20 @@ def _is_single_image_format(format_name: str) -> bool:
     return any(n == "image2" or n.endswith("_pipe") for n in names)
 
 
+def frame_rgb(frame: VideoFrame, reformatter: VideoReformatter | None = None) -> np.ndarray:
+    """A decoded frame as the reader's RGB picture (before turning it upright): 8-bit 4:2:0
+    frames through :mod:`~narrlocal_gui.media.yuv_colors` (the exact inverse of what the
+    exporter encodes with), anything else through swscale."""
+    space, rng = int(frame.colorspace), int(frame.color_range)
+    fast = fast_path_colors(frame.format.name, frame.width, frame.height, space, rng)
+    if fast is not None:
+        return yuv420_to_rgb(np.asarray(frame.to_ndarray(), dtype=np.uint8), fast)
+    # A long-lived reformatter: frame.to_ndarray(format=...) builds a new swscale context
+    # per call, which costs ~2 ms even for a tiny frame.
+    converter = reformatter if reformatter is not None else VideoReformatter()
+    return converter.reformat(frame, format="rgb24").to_ndarray()
+
+
 class VideoReader:
     """Random and sequential frame access to one video file.
 
@@ -357,6 +377,7 @@ class VideoReader:
         self._decode_errors = 0
         self._frame_nbytes = 0  # size of one RGB picture, known once the first is decoded
         self._reformatter = VideoReformatter()
+        self._colors: YuvColors | None = None  # of the first frame converted
         self._container = open_container(self._path)
         try:
             self._stream = self._select_stream(self._container)
@@ -391,6 +412,13 @@ class VideoReader:
     @property
     def info(self) -> MediaInfo:
         return self._info
+
+    @property
+    def colors(self) -> YuvColors:
+        """The YUV matrix of the video's pictures: what an export encodes with, so that its
+        untouched pixels keep their values and players read them as the source's."""
+        assert self._colors is not None  # set by the first frame, decoded on opening
+        return self._colors
 
     @property
     def frame_times(self) -> np.ndarray:
@@ -717,9 +745,9 @@ class VideoReader:
         return i
 
     def _to_image(self, frame: VideoFrame) -> np.ndarray:
-        # One long-lived reformatter: frame.to_ndarray(format=...) builds a new swscale
-        # context per call, which costs ~2 ms even for a tiny frame.
-        rgb = self._reformatter.reformat(frame, format="rgb24").to_ndarray()
+        if self._colors is None:
+            self._colors = source_colors(int(frame.colorspace))
+        rgb = frame_rgb(frame, self._reformatter)
         image = np.ascontiguousarray(self._orientation.apply(rgb))
         image.setflags(write=False)
         return image

@@ -48,6 +48,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QScrollBar, QSizePolicy, QToolTip, QWidget
 
+from narrlocal_gui.core.lanes import assign_lanes
 from narrlocal_gui.core.model import Indicator, Phrase, Project
 from narrlocal_gui.core.range_marks import InOutMarks
 from narrlocal_gui.core.visibility import display_span
@@ -58,6 +59,7 @@ GUTTER = 76  # row names on the left
 RULER_H = 22
 PHRASE_H = 26
 INDICATOR_H = 18
+LANE_H = 13  # each lane when indicators overlap and are stacked
 ROW_GAP = 2
 MIN_WAVE_H = 36
 TINY_BLOCK_PX = 8.0  # narrower blocks are drawn as plain fills
@@ -145,6 +147,7 @@ class _Span:
     phrase: Phrase
     start: float
     end: float
+    lane: int = 0  # spans that overlap in time are stacked (core.lanes)
 
 
 class TimelineWidget(QWidget):
@@ -167,6 +170,7 @@ class TimelineWidget(QWidget):
         self._longest_phrase = 0.0
         self._edge_drag: _EdgeDrag | None = None
         self._spans: list[_Span] = []
+        self._lane_count = 1
         self._span_starts = np.zeros(0)
         self._span_ends = np.zeros(0)
         self._span_enabled = np.zeros(0, dtype=bool)
@@ -219,7 +223,10 @@ class TimelineWidget(QWidget):
                 phrase = phrases[ind.phrase_id]
                 start, end = display_span(ind, phrase, project.display)
                 spans.append(_Span(ind, phrase, start, end))
+            lanes = assign_lanes([(span.start, span.end) for span in spans])
+            spans = [replace(span, lane=lane) for span, lane in zip(spans, lanes, strict=True)]
         self._spans = spans
+        self._lane_count = max((span.lane for span in spans), default=0) + 1
         self._span_starts = np.array([s.start for s in spans], dtype=np.float64)
         self._span_ends = np.array([s.end for s in spans], dtype=np.float64)
         self._span_enabled = np.array([s.indicator.enabled for s in spans], dtype=bool)
@@ -513,14 +520,18 @@ class TimelineWidget(QWidget):
     def _rows(self) -> _Rows:
         width = float(self.width())
         bottom = float(self.height() - self._scrollbar.sizeHint().height())
-        indicators_top = bottom - ROW_GAP - INDICATOR_H
+        # Stacked lanes take their height from the waveform, which keeps its minimum.
+        room = bottom - (RULER_H + MIN_WAVE_H + PHRASE_H + 3 * ROW_GAP) - ROW_GAP
+        wanted = INDICATOR_H if self._lane_count == 1 else self._lane_count * LANE_H
+        indicators_h = max(INDICATOR_H, min(float(wanted), room))
+        indicators_top = bottom - ROW_GAP - indicators_h
         phrases_top = indicators_top - ROW_GAP - PHRASE_H
         wave_top = RULER_H + ROW_GAP
         return _Rows(
             ruler=QRectF(0, 0, width, RULER_H),
             wave=QRectF(0, wave_top, width, max(phrases_top - ROW_GAP - wave_top, 1.0)),
             phrases=QRectF(0, phrases_top, width, PHRASE_H),
-            indicators=QRectF(0, indicators_top, width, INDICATOR_H),
+            indicators=QRectF(0, indicators_top, width, indicators_h),
             bottom=bottom,
         )
 
@@ -700,7 +711,7 @@ class TimelineWidget(QWidget):
 
     def _span_hit(self, pos: QPointF, rows: _Rows) -> _Span | None:
         for span in reversed(self._spans):
-            if self._block_rect(span.start, span.end, rows.indicators).contains(pos):
+            if self._span_rect(span, rows.indicators).contains(pos):
                 return span
         return None
 
@@ -974,8 +985,16 @@ class TimelineWidget(QWidget):
                 text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
             )
 
+    def _lane_rect(self, span: _Span, row: QRectF) -> QRectF:
+        """The part of the indicators ``row`` that is ``span``'s lane."""
+        if self._lane_count == 1:
+            return row
+        height = row.height() / self._lane_count
+        return QRectF(row.left(), row.top() + span.lane * height, row.width(), height)
+
     def _span_rect(self, span: _Span, row: QRectF) -> QRectF:
-        return self._block_rect(span.start, span.end, row).adjusted(0.5, 0.5, -0.5, -0.5)
+        lane = self._lane_rect(span, row)
+        return self._block_rect(span.start, span.end, lane).adjusted(0.5, 0.5, -0.5, -0.5)
 
     def _in_paint_order(self, indices: Iterable[int]) -> list[_Span]:
         """The spans at ``indices`` in order, the selected indicator's last: it is drawn on
@@ -1070,7 +1089,7 @@ class TimelineWidget(QWidget):
         marks = self._span_keyframes(span)
         if not marks:
             return
-        y = row.center().y()
+        y = self._lane_rect(span, row).center().y()
         # Black and white read on every indicator colour, in light and dark themes alike.
         model_pen = QPen(QColor(0, 0, 0, 150), 1.0)
         human_pen = QPen(QColor(0, 0, 0), 1.0)

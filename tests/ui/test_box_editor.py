@@ -382,15 +382,14 @@ def test_keyframe_keys_move_the_playhead(window: MainWindow, qtbot: QtBot) -> No
     assert _human_points(window) == []
 
 
-def test_the_selected_indicator_is_drawn_over_the_one_it_overlaps_on_the_timeline(
-    qtbot: QtBot,
-) -> None:
-    """Two indicators showing at once share the row: the one being edited lies on top, with
-    its points and the selection colour, whether or not it is showing at the playhead."""
+def test_indicators_showing_at_once_get_their_own_timeline_lanes(qtbot: QtBot) -> None:
+    """Two indicators showing at once are stacked, not drawn over each other: each keeps its
+    colour in its lane, and the one being edited gets the selection colour and its points
+    whether or not it is showing at the playhead."""
     from narrlocal_gui.ui.timeline_widget import TimelineWidget
 
-    under = (230, 20, 200)
-    over = (20, 120, 230)
+    first = (230, 20, 200)
+    second = (20, 120, 230)
     timeline = TimelineWidget()
     qtbot.addWidget(timeline)
     timeline.resize(900, 160)
@@ -402,19 +401,19 @@ def test_the_selected_indicator_is_drawn_over_the_one_it_overlaps_on_the_timelin
         Project(
             phrases=phrases,
             indicators=(
-                Indicator("i1", "p1", IndicatorStyle.BOX, color=under, track=track),
-                Indicator("i2", "p2", IndicatorStyle.DARKEN, color=over, track=track),
+                Indicator("i1", "p1", IndicatorStyle.BOX, color=first, track=track),
+                Indicator("i2", "p2", IndicatorStyle.DARKEN, color=second, track=track),
             ),
             display=DisplaySettings(default_duration=None),
         )
     )
     row = timeline._rows().indicators
-    y = round(row.center().y())
+    lanes = [row.top() + row.height() / 4, row.top() + row.height() * 3 / 4]
     x = round(timeline.x_for_time(4.5))  # both show here; no keyframe or playhead nearby
     highlight = timeline.palette().color(timeline.palette().ColorRole.Highlight)
 
-    def colour_at(px: int, py: int) -> tuple[int, int, int]:
-        colour = timeline.grab().toImage().pixelColor(px, py)
+    def colour_at(px: int, py: float) -> tuple[int, int, int]:
+        colour = timeline.grab().toImage().pixelColor(px, round(py))
         return (colour.red(), colour.green(), colour.blue())
 
     def near(a: tuple[int, int, int], b: tuple[int, int, int], tol: int) -> bool:
@@ -423,21 +422,22 @@ def test_the_selected_indicator_is_drawn_over_the_one_it_overlaps_on_the_timelin
     def closer_to(c: tuple[int, int, int], a: tuple[int, int, int]) -> bool:
         """``c`` looks more like ``a`` than the other indicator's colour (spans are drawn
         translucent while not showing)."""
-        other = over if a == under else under
+        other = second if a == first else first
         return sum((p - q) ** 2 for p, q in zip(c, a, strict=True)) < sum(
             (p - q) ** 2 for p, q in zip(c, other, strict=True)
         )
 
+    hl = (highlight.red(), highlight.green(), highlight.blue())
     for position in (9.0, 4.0):  # neither showing (static layer); both showing (raised)
         timeline.set_position(position)
-        timeline.set_selected_indicator(None)
-        assert closer_to(colour_at(x, y), over)  # the later one lies on top
+        for selected in (None, "i1", "i2"):
+            timeline.set_selected_indicator(selected)
+            assert closer_to(colour_at(x, lanes[0]), first)
+            assert closer_to(colour_at(x, lanes[1]), second)
         timeline.set_selected_indicator("i1")
-        assert closer_to(colour_at(x, y), under)
         assert ("i1", 3.0, False) in timeline.keyframe_marks()
-        # The selection's outline, in the selection colour, along the span's top edge.
+        # The selection's outline, in the selection colour, along its lane's top edge.
         top = round(row.top()) + 1
-        hl = (highlight.red(), highlight.green(), highlight.blue())
         assert any(near(colour_at(x, top + dy), hl, 60) for dy in range(3))
 
 

@@ -578,3 +578,35 @@ def test_a_drag_survives_unrelated_project_updates(timeline: TimelineWidget, qtb
         qtbot.mouseRelease(
             timeline, Qt.MouseButton.LeftButton, pos=QPoint(round(timeline.x_for_time(50.0)), y)
         )
+
+
+def test_overlapping_indicators_are_stacked_in_lanes_each_clickable(
+    timeline: TimelineWidget, qtbot: QtBot
+) -> None:
+    # p1 (10-14 s) shown as two indicators, and p4 overlapping it: three lanes.
+    project = _project()
+    phrases = (*project.phrases, Phrase("p4", "the onion falls", 12.0, 16.0))
+    indicators = (
+        *project.indicators,
+        Indicator("i4", "p1", color=(204, 121, 167)),
+        Indicator("i5", "p4", color=(0, 114, 178)),
+    )
+    single_row = timeline._rows().indicators
+    timeline.set_project(replace(project, phrases=phrases, indicators=indicators))
+    rows = timeline._rows()
+    assert rows.indicators.height() > single_row.height()  # taken from the waveform
+    assert rows.wave.height() >= timeline_widget.MIN_WAVE_H
+    lane_h = rows.indicators.height() / 3
+    image = timeline.grab().toImage()
+    x = round(timeline.x_for_time(12.5))  # all three overlap here
+    seen = []
+    for lane, phrase in enumerate(["p1", "p1", "p4"]):
+        y = round(rows.indicators.top() + (lane + 0.5) * lane_h)
+        seen.append(image.pixelColor(x, y).getRgb()[:3])
+        with qtbot.waitSignal(timeline.phrase_clicked, timeout=1000) as blocker:
+            qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+        assert blocker.args == [phrase]
+    assert len(set(seen)) == 3  # each lane shows its own indicator's colour
+    # A span alone in time keeps the first lane: p2's indicator (40-43 s).
+    y0 = round(rows.indicators.top() + 0.5 * lane_h)
+    assert timeline._span_hit(QPointF(timeline.x_for_time(41.0), y0), rows) is not None

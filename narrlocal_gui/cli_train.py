@@ -288,7 +288,9 @@ def _extract(
     index = extract_features(
         videos,
         folder,
-        settings=ClipSettings(features=config.model.video_features),
+        settings=ClipSettings(
+            features=config.model.video_features, max_frames=config.model.max_frames
+        ),
         device=device,
         force=args.force,
         progress=_extraction_progress(),

@@ -129,6 +129,30 @@ def test_store_batches_use_the_inference_frames(data: Path, tmp_path: Path) -> N
     assert list(inference_frames(2, 4)) == [0, 1]
 
 
+def test_only_the_frames_training_reads_are_encoded_when_asked(data: Path, tmp_path: Path) -> None:
+    full, full_encoder = _extract(data, tmp_path / "all")
+    few = ClipSettings(window=SETTINGS.window, fps=SETTINGS.fps, max_frames=3)
+    part, part_encoder = _extract(data, tmp_path / "three", settings=few)
+    assert part_encoder.frames_encoded < full_encoder.frames_encoded
+    assert read_index(tmp_path / "three").settings.max_frames == 3
+    # The batches are the same: the model sees exactly the frames it saw before.
+    a = FeatureStore(tmp_path / "all", max_frames=3, max_words=8)
+    b = FeatureStore(tmp_path / "three", max_frames=3, max_words=8)
+    assert len(a) == len(b) == 6
+    assert a.groups() == b.groups()
+    for indices in a.groups().values():
+        x, y = a.batch(indices), b.batch(indices)
+        np.testing.assert_array_equal(x.video, y.video)
+        np.testing.assert_array_equal(x.words, y.words)
+    # A full extraction serves training with any number of frames: it is kept, not redone.
+    again, encoder = _extract(data, tmp_path / "all", settings=few)
+    assert encoder.frames_encoded == 0 and again.settings.max_frames is None  # type: ignore[attr-defined]
+    with pytest.raises(FeaturesError, match="3 frames a clip"):
+        FeatureStore(tmp_path / "three", max_frames=4, max_words=8)
+    FeatureStore(tmp_path / "three", max_frames=2, max_words=8)  # fewer is fine
+    del full, part
+
+
 def test_epoch_order_is_fixed_by_seed_and_epoch_and_split_by_rank() -> None:
     groups = {(4, 7, 9): list(range(10)), (4, 7, 12): list(range(10, 17))}
     first = epoch_batches(groups, 3, seed=1, epoch=0)

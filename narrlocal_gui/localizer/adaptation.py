@@ -385,7 +385,9 @@ def adapt(
     index = extract_features(
         videos,
         slot.features,
-        settings=ClipSettings(features=planned.model.video_features),
+        settings=ClipSettings(
+            features=planned.model.video_features, max_frames=planned.model.max_frames
+        ),
         device=device,
         force=True,  # the folder is this slot's own: features of changed videos are replaced
         video_encoder=video_encoder,

@@ -59,13 +59,17 @@ class ClipSettings:
     """How clips are sampled and encoded; the defaults are the application's
     (LocalizeSettings: window 5 s, 2 frames/s, frames shrunk to 640 px; CommaLocalizer:
     encoder short side 224), so a model trained here sees what it will see in use.
-    ``features`` is the level of the encoder grids (feature_levels.FEATURE_LEVELS)."""
+    ``features`` is the level of the encoder grids (feature_levels.FEATURE_LEVELS).
+    ``max_frames``: encode only the frames a model reading that many a clip trains on (the
+    evenly spread ones :func:`~narrlocal_gui.localizer.training_dataset.inference_frames`
+    picks); None encodes every sampled frame, for training with any number."""
 
     window: float = 5.0
     fps: float = 2.0
     max_side: int = 640
     short_side: int = 224
     features: str = "head"
+    max_frames: int | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.window) and self.window >= 0):
@@ -79,6 +83,12 @@ class ClipSettings:
         if self.short_side % 32:
             raise ValueError(f"short_side must be a multiple of 32, not {self.short_side}")
         feature_channels(self.features)  # raises ValueError for an unknown level
+        if self.max_frames is not None and (
+            isinstance(self.max_frames, bool)
+            or not isinstance(self.max_frames, int)
+            or self.max_frames < 1
+        ):
+            raise ValueError(f"max_frames must be None or an integer >= 1, not {self.max_frames!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +102,7 @@ class ClipSettings:
             short_side=int(data["short_side"]),
             # Written before levels existed: those features are the head's.
             features=str(data.get("features", "head")),
+            max_frames=None if data.get("max_frames") is None else int(data["max_frames"]),
         )
 
 

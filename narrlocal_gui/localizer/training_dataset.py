@@ -88,6 +88,12 @@ class FeatureStore:
                 f"The features in '{self.folder}' are not finished; run the extraction again "
                 "to complete them."
             )
+        extracted = self.index.settings.max_frames
+        if extracted is not None and extracted < max_frames:
+            raise FeaturesError(
+                f"The features in '{self.folder}' hold {extracted} frames a clip, fewer than "
+                f"the {max_frames} asked for; extract them again with --force."
+            )
         self._frames: list[np.ndarray] = []
         self._words: list[np.ndarray] = []
         video_numbers: dict[str, int] = {}

@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +268,8 @@ def _input_key(
     if described["features"] == "head":
         # Extractions from before feature levels existed keep their key (and stay usable).
         del described["features"]
+    if described["max_frames"] is None:
+        del described["max_frames"]  # likewise, from before the setting existed
     parts: list[Any] = [described, list(encoders)]
     for v in sorted(videos, key=lambda v: v.name):
         fp = MediaFingerprint.of(v.video)
@@ -366,6 +368,15 @@ class _FrameMemo:
             self._items.popitem(last=False)
 
 
+def _used_frames(frames: list[int], max_frames: int | None) -> list[int]:
+    """The frames of a clip to encode: those training on ``max_frames`` reads, or all."""
+    if max_frames is None:
+        return frames
+    from narrlocal_gui.localizer.training_dataset import inference_frames
+
+    return [frames[k] for k in inference_frames(len(frames), max_frames)]
+
+
 def _encode_shard(
     folder: Path,
     entry: ShardEntry,
@@ -392,7 +403,10 @@ def _encode_shard(
         with open_media(videos[name].video) as source:
             # Each clip's frames as the pipeline finds them: the frame shown at each time.
             indices = {
-                pos: sorted({source.index_at(t) for t in entry.clips[pos].times})
+                pos: _used_frames(
+                    sorted({source.index_at(t) for t in entry.clips[pos].times}),
+                    settings.max_frames,
+                )
                 for pos in positions
             }
             wanted = sorted({k for found in indices.values() for k in found})
@@ -508,6 +522,11 @@ def extract_features(
         except FeaturesError:
             if not force:
                 raise
+        if index is not None and index.key != key and index.complete and not force:
+            # Features of every sampled frame serve a model reading any number of them.
+            every = replace(settings, max_frames=None)
+            if settings.max_frames is not None and index.key == _input_key(videos, every, names):
+                return index
         if index is not None and index.key != key:
             if not force:
                 raise FeaturesError(

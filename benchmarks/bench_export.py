@@ -25,7 +25,9 @@ Usage: .venv/bin/python benchmarks/bench_export.py [--runs N] [--seconds S] [--p
        [--crf N] [--third heatmap|brighten] [--breakdown]
 
 The clip is built in a temporary folder from ../shared/media/narrated/speech_timing_banana.mp4
-(real 1280x720 30 fps footage, looped) when it is there, else from a synthetic moving scene.
+(real 1280x720 30 fps footage, looped, with the source's BT.709 matrix and tags: the colour
+conversions cost what they cost on real HD video) when it is there, else from a synthetic
+moving scene (untagged BT.601).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ from narrlocal_gui.export.video_options import (  # noqa: E402
     VideoExportOptions,
 )
 from narrlocal_gui.media.audio import AudioTrack, decode_audio  # noqa: E402
+from narrlocal_gui.media.video_reader import VideoReader  # noqa: E402
 from narrlocal_gui.media.writer import write_video  # noqa: E402
 
 REAL_CLIP = REPO.parent / "shared" / "media" / "narrated" / "speech_timing_banana.mp4"
@@ -74,15 +77,10 @@ WIDTH, HEIGHT, FPS = 1280, 720, 30
 SAMPLE_RATE = 48000
 
 
-def _real_frames(n: int) -> Iterator[np.ndarray]:
-    produced = 0
-    while produced < n:
-        with av.open(str(REAL_CLIP)) as container:
-            for frame in container.decode(video=0):
-                yield frame.to_ndarray(format="rgb24")
-                produced += 1
-                if produced == n:
-                    return
+def _real_frames(reader: VideoReader, n: int) -> Iterator[np.ndarray]:
+    """The clip's frames, looped, as the application reads them (its own colour matrix)."""
+    for i in range(n):
+        yield reader.frame_by_index(i % reader.info.frame_count).image
 
 
 def _synthetic_frames(n: int) -> Iterator[np.ndarray]:
@@ -104,18 +102,30 @@ def _synthetic_frames(n: int) -> Iterator[np.ndarray]:
 def make_clip(path: Path, seconds: float) -> str:
     n = round(seconds * FPS)
     samples = round(seconds * SAMPLE_RATE)
-    if REAL_CLIP.is_file():
-        track = decode_audio(REAL_CLIP, sample_rate=SAMPLE_RATE, channels=2)
-        reps = -(-samples // max(track.frame_count, 1))
-        audio = np.ascontiguousarray(np.tile(track.samples, (reps, 1))[:samples])
-        frames, origin = _real_frames(n), f"{REAL_CLIP.name}, looped"
-    else:
+    if not REAL_CLIP.is_file():
         t = np.arange(samples, dtype=np.float32) / SAMPLE_RATE
         tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
         audio = np.ascontiguousarray(np.stack([tone, tone], axis=1))
-        frames, origin = _synthetic_frames(n), "synthetic moving scene"
-    write_video(path, frames, FPS, (WIDTH, HEIGHT), AudioTrack(audio, SAMPLE_RATE), crf=20)
-    return origin
+        track = AudioTrack(audio, SAMPLE_RATE)
+        write_video(path, _synthetic_frames(n), FPS, (WIDTH, HEIGHT), track, crf=20)
+        return "synthetic moving scene, untagged BT.601"
+    source = decode_audio(REAL_CLIP, sample_rate=SAMPLE_RATE, channels=2)
+    reps = -(-samples // max(source.frame_count, 1))
+    audio = np.ascontiguousarray(np.tile(source.samples, (reps, 1))[:samples])
+    with VideoReader(REAL_CLIP, cache_bytes=0) as reader:
+        # The source's own matrix and tags (BT.709, as HD video nearly always is), so the
+        # export pays what it pays on real footage.
+        colors = reader.colors
+        write_video(
+            path,
+            _real_frames(reader, n),
+            FPS,
+            (WIDTH, HEIGHT),
+            AudioTrack(audio, SAMPLE_RATE),
+            crf=20,
+            colors=colors,
+        )
+    return f"{REAL_CLIP.name}, looped; {colors.matrix.name}{'' if colors.tagged else ' untagged'}"
 
 
 def three_indicators(video: Path, seconds: float, third: IndicatorStyle) -> Project:

@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -19,9 +20,11 @@ from narrlocal_gui.export.h264_encoder import H264Encoder
 from narrlocal_gui.export.video_export import export_video
 from narrlocal_gui.export.video_options import VideoExportOptions
 from narrlocal_gui.media.video_reader import VideoReader
+from narrlocal_gui.media.writer import write_video
 from narrlocal_gui.media.yuv_colors import (
     Matrix,
     YuvColors,
+    _to_rgb,
     fast_path_colors,
     rgb_to_yuv420,
     source_colors,
@@ -59,6 +62,18 @@ def test_rgb_is_the_matrix_definition(colors: YuvColors) -> None:
     yuv = planes(1)
     got = yuv420_to_rgb(yuv, colors).astype(int)
     assert np.abs(got - reference_rgb(yuv, colors.matrix)).max() <= 1
+
+
+@pytest.mark.parametrize("size", [(2, 2), (6, 4), (98, 66), (1280, 720)])
+def test_bt709_chroma_covers_its_two_by_two_block(size: tuple[int, int]) -> None:
+    # The fast chroma doubling must equal the plain nearest-neighbour resize, exactly.
+    width, height = size
+    rng = np.random.default_rng(width)
+    yuv = rng.integers(0, 256, (height * 3 // 2, width), dtype=np.uint8)
+    chroma = yuv[height:].reshape(2, height // 2, width // 2)
+    u, v = (cv2.resize(c, (width, height), interpolation=cv2.INTER_NEAREST) for c in chroma)
+    expected = cv2.transform(cv2.merge([yuv[:height], u, v]), _to_rgb(Matrix.BT709))
+    assert np.array_equal(yuv420_to_rgb(yuv, BT709), expected)
 
 
 @pytest.mark.parametrize("colors", [BT601, BT709], ids=["bt601", "bt709"])
@@ -131,3 +146,18 @@ def test_export_keeps_the_pixels_and_the_colour_tags_of_the_source(
     for got, want in zip(exported, written, strict=True):
         diff = np.abs(got.astype(int) - want)
         assert diff.max() <= 1 and (diff == 0).mean() > 0.95
+
+
+@pytest.mark.parametrize("colors", [BT601, BT709], ids=["untagged-bt601", "bt709"])
+def test_write_video_converts_and_tags_with_the_colours_asked_for(
+    colors: YuvColors, tmp_path: Path
+) -> None:
+    frames = [yuv420_to_rgb(planes(20 + i), colors) for i in range(3)]
+    path = write_video(tmp_path / "clip.mp4", frames, 30, (W, H), crf=0, colors=colors)
+    written, space, rng = decoded_planes(path)
+    assert (space, rng) == ((1, 1) if colors.tagged else (2, 0))
+    for got, rgb in zip(written, frames, strict=True):
+        assert np.array_equal(got, rgb_to_yuv420(rgb, colors))
+    with VideoReader(path) as reader:
+        assert reader.colors == colors
+        assert np.array_equal(reader.frame_by_index(1).image, yuv420_to_rgb(written[1], colors))

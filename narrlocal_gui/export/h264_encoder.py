@@ -24,14 +24,16 @@ import numpy as np
 import numpy.typing as npt
 from av.video.stream import VideoStream
 
-from narrlocal_gui.media.yuv_colors import UNTAGGED_BT601, Matrix, YuvColors, rgb_to_yuv420
+from narrlocal_gui.media.yuv_colors import (
+    UNTAGGED_BT601,
+    YuvColors,
+    rgb_to_yuv420,
+    tag_stream,
+)
 
 __all__ = ["TIME_BASE", "H264Encoder", "even_size", "pad_to_even"]
 
 TIME_BASE = Fraction(1, 90000)
-_RANGE_LIMITED = 1  # AVCOL_RANGE_MPEG
-# The primaries and transfer that go with each matrix (AVColorPrimaries, AVColorTransfer...).
-_PRIMARIES_AND_TRANSFER = {Matrix.BT709: (1, 1), Matrix.BT601: (6, 6)}
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -74,11 +76,7 @@ class H264Encoder:
         stream.codec_context.time_base = TIME_BASE
         # Frame and slice threads, as the ffmpeg command line uses (PyAV's default is slices only).
         stream.codec_context.thread_type = "AUTO"
-        if colors.tagged:
-            context = stream.codec_context
-            context.colorspace = colors.colorspace
-            context.color_range = _RANGE_LIMITED
-            context.color_primaries, context.color_trc = _PRIMARIES_AND_TRANSFER[colors.matrix]
+        tag_stream(stream.codec_context, colors)
         self._stream = stream
         self._previous = -1
 

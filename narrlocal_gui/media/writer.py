@@ -24,6 +24,7 @@ from av.video.stream import VideoStream
 from narrlocal_gui.errors import MediaError
 from narrlocal_gui.media.audio import AudioTrack
 from narrlocal_gui.media.media_info import describe
+from narrlocal_gui.media.yuv_colors import YuvColors, rgb_to_yuv420, tag_stream
 
 __all__ = ["write_video"]
 
@@ -49,6 +50,7 @@ def write_video(
     codec: str = "libx264",
     preset: str = "veryfast",
     audio_delay: float = 0.0,
+    colors: YuvColors | None = None,
 ) -> Path:
     """Encode ``frames`` (H, W, 3 uint8 RGB, ``size == (W, H)``) into ``path``.
 
@@ -57,7 +59,10 @@ def write_video(
     the audio with it) to that container time. ``gop`` fixes the keyframe interval (scene
     cuts add none). ``rotation`` (0/90/180/270) is stored as display metadata: players
     turn the picture that many degrees clockwise. ``audio`` starts ``audio_delay`` seconds
-    after the first frame (negative: before it, down to container time 0). Returns the
+    after the first frame (negative: before it, down to container time 0). ``colors``
+    converts the frames to YUV with that matrix, the exact inverse of what the reader decodes
+    with (:mod:`~narrlocal_gui.media.yuv_colors`), and tags the stream with it when it is
+    ``tagged``; None leaves the conversion to swscale and the stream untagged. Returns the
     path written.
     """
     target = Path(path)
@@ -82,7 +87,7 @@ def write_video(
     try:
         _encode(
             temp, frames, rate, width, height, audio, crf, gop, b_frames, frame_times,
-            start_time, rotation, codec, preset, audio_delay,
+            start_time, rotation, codec, preset, audio_delay, colors,
         )  # fmt: skip
         temp.replace(target)
     except (av.error.FFmpegError, OSError) as exc:
@@ -109,6 +114,7 @@ def _encode(
     codec: str,
     preset: str,
     audio_delay: float,
+    colors: YuvColors | None,
 ) -> None:
     fine = frame_times is not None or start_time != 0.0
     time_base = _FINE_TIME_BASE if fine else 1 / rate
@@ -135,6 +141,8 @@ def _encode(
         if rotation:
             # PyAV takes counter-clockwise degrees; players turn by the opposite amount.
             video.set_display_rotation(-rotation)
+        if colors is not None:
+            tag_stream(video.codec_context, colors)
         sound = _AudioFeed(out, audio, start_time + audio_delay) if audio is not None else None
 
         previous = -1
@@ -155,7 +163,10 @@ def _encode(
             if pts <= previous:
                 raise ValueError(f"frame {i} is not later than the frame before it")
             previous = pts
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+            if colors is None:
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+            else:
+                frame = av.VideoFrame.from_ndarray(rgb_to_yuv420(image, colors), format="yuv420p")
             frame.pts = pts
             frame.time_base = time_base
             out.mux(video.encode(frame))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass
-from typing import cast
+from typing import Protocol, cast
 
 import cv2
 import numpy as np
@@ -32,6 +32,7 @@ __all__ = [
     "fast_path_colors",
     "rgb_to_yuv420",
     "source_colors",
+    "tag_stream",
     "yuv420_to_rgb",
 ]
 
@@ -42,6 +43,7 @@ _SPACE_BT709 = 1
 _SPACE_UNSPECIFIED = 2
 _SPACES_BT601 = (_SPACE_UNSPECIFIED, 5, 6)  # unspecified, BT.470BG, SMPTE 170M
 _RANGE_FULL = 2
+_RANGE_LIMITED = 1
 
 
 class Matrix(enum.Enum):
@@ -49,6 +51,10 @@ class Matrix(enum.Enum):
 
     BT601 = (0.299, 0.114)
     BT709 = (0.2126, 0.0722)
+
+
+# The primaries and transfer that go with each matrix (AVColorPrimaries, AVColorTransfer).
+_PRIMARIES_AND_TRANSFER = {Matrix.BT709: (1, 1), Matrix.BT601: (6, 6)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,27 @@ def source_colors(space: int) -> YuvColors:
     return YuvColors(Matrix.BT601, tagged=space in _SPACES_BT601 and space != _SPACE_UNSPECIFIED)
 
 
+class _ColorTags(Protocol):
+    """What :func:`tag_stream` sets: the colour fields of a PyAV video codec context."""
+
+    colorspace: int
+    color_range: int
+    color_primaries: int
+    color_trc: int
+
+
+def tag_stream(context: _ColorTags, colors: YuvColors) -> None:
+    """Tag an encoder's ``context`` (``stream.codec_context``) with ``colors``: the matrix,
+    limited range, and the primaries and transfer of that standard, so players read the file
+    as it was written. An untagged ``colors`` leaves the stream untagged (players assume
+    BT.601, as the reader does)."""
+    if not colors.tagged:
+        return
+    context.colorspace = colors.colorspace
+    context.color_range = _RANGE_LIMITED
+    context.color_primaries, context.color_trc = _PRIMARIES_AND_TRANSFER[colors.matrix]
+
+
 @functools.cache
 def _to_rgb(matrix: Matrix) -> npt.NDArray[np.float32]:
     """3 x 4: RGB = M @ (Y, U, V, 1), limited range."""
@@ -118,17 +145,21 @@ def yuv420_to_rgb(planes: Image, colors: YuvColors) -> Image:
     if colors.matrix is Matrix.BT601:
         return cast(Image, cv2.cvtColor(planes, cv2.COLOR_YUV2RGB_I420))
     height, width = planes.shape[0] * 2 // 3, planes.shape[1]
-    half = (width // 2, height // 2)
-    chroma = planes[height:].reshape(2, half[1], half[0])
-    full = (width, height)
-    yuv = cv2.merge(
-        [
-            planes[:height],
-            cv2.resize(chroma[0], full, interpolation=cv2.INTER_NEAREST),
-            cv2.resize(chroma[1], full, interpolation=cv2.INTER_NEAREST),
-        ]
-    )
+    u, v = _chroma_to_full(planes[height:].reshape(2, height // 2, width // 2))
+    yuv = cv2.merge([planes[:height], u, v])
     return cast(Image, cv2.transform(yuv, _to_rgb(colors.matrix)))
+
+
+def _chroma_to_full(chroma: Image) -> Image:
+    """(2, H, W) planes of (2, H / 2, W / 2) ``chroma``: each sample repeated over its 2 x 2 block.
+
+    The same result as a nearest-neighbour resize, a third of its CPU time: OpenCV's resize
+    spreads this small job over every core, which costs twice the time in CPU seconds while an
+    export keeps the cores busy with x264. Multiplying a byte by 257 writes it into both
+    bytes of a 16-bit word, which doubles every row at once; np.repeat doubles the rows.
+    """
+    wide = (chroma.astype(np.uint16) * 257).view(np.uint8)
+    return cast(Image, np.repeat(wide, 2, axis=1))
 
 
 def rgb_to_yuv420(rgb: Image, colors: YuvColors) -> Image:

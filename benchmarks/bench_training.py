@@ -6,12 +6,13 @@ Prints:
     sentence loss, backward, AdamW), and the process's peak memory (each config measured in
     its own process, so the peaks do not mix);
   * feature extraction time per hour of video (decode + EfficientNet-Lite0 grids + MiniLM
-    words, everything ``narrlocal train`` does before the first step) on the narrated
+    words, everything ``narrlocal train`` does before the first step), both for the frames a
+    default ``narrlocal train`` encodes and for a full extraction, on the narrated
     ../shared/media/narrated/manifesto.mp4 (88 s, with its word-timed transcript) and on a
     small synthetic set (``narrlocal synth``, 320x240).
 
 Usage: .venv/bin/python benchmarks/bench_training.py [--configs default|all] [--steps N]
-       [--skip-extraction]
+       [--skip-extraction] [--skip-throughput]
 Features for throughput are random with the real shapes (a 16:9 video's 7 x 12 grid and a
 4:3 one's 7 x 9 at 224 px, 8 words): the cost of a step does not depend on their values.
 """
@@ -92,21 +93,24 @@ def _throughput(name: str, steps: int) -> dict[str, float]:
     }
 
 
-def _extraction(data: Path, label: str) -> None:
-    from narrlocal_gui.localizer.training_data import find_training_videos
+def _extraction(data: Path, label: str, max_frames: int | None) -> None:
+    from narrlocal_gui.localizer.training_config import TrainConfig
+    from narrlocal_gui.localizer.training_data import ClipSettings, find_training_videos
     from narrlocal_gui.localizer.training_features import extract_features
 
     videos = find_training_videos(data, split=None)
+    settings = ClipSettings(features=TrainConfig().model.video_features, max_frames=max_frames)
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
-        index = extract_features(videos, Path(tmp) / "features")
+        index = extract_features(videos, Path(tmp) / "features", settings=settings)
         total = time.perf_counter() - began
     seconds = sum(index.video_seconds.values())
     frames = index.frames_encoded
+    which = "every sample" if max_frames is None else f"the {max_frames} frames a clip trains on"
     print(
-        f"{label}: {len(videos)} video(s), {seconds:.0f} s of video, {index.clip_count} clips, "
-        f"{frames} frames encoded; {total:.1f} s in all (models loaded once, planning "
-        f"included) = {total / seconds * 3600:.0f} s per hour of video; encoding alone "
+        f"{label}, {which}: {len(videos)} video(s), {seconds:.0f} s of video, "
+        f"{index.clip_count} clips, {frames} frames encoded; {total:.1f} s in all (decoding and "
+        f"planning included) = {total / seconds * 3600:.0f} s per hour of video; encoding alone "
         f"{index.extraction_seconds / seconds * 3600:.0f} s per hour "
         f"({index.extraction_seconds / max(frames, 1) * 1000:.0f} ms a frame)"
     )
@@ -124,12 +128,15 @@ def main() -> None:
     parser.add_argument("--configs", choices=("default", "all"), default="default")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--skip-extraction", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # a config, in a child process
     args = parser.parse_args()
     if args.one:
         print(json.dumps(_throughput(args.one, args.steps)))
         return
     names = list(CONFIGS) if args.configs == "all" else list(CONFIGS)[:2]
+    if args.skip_throughput:
+        names = []
     print("Training throughput (forward of all B x B pairs + backward + AdamW):")
     for name in names:
         out = subprocess.run(
@@ -146,17 +153,28 @@ def main() -> None:
         )
     if args.skip_extraction:
         return
-    print("Feature extraction:")
+    from narrlocal_gui.localizer.text_encoder import TextEncoder
+    from narrlocal_gui.localizer.training_config import TrainConfig
+    from narrlocal_gui.localizer.video_encoder import VideoEncoder
+
+    # What a default `narrlocal train` encodes, and a full extraction (serves any --frames).
+    frame_choices = (TrainConfig().model.max_frames, None)
+    began = time.perf_counter()
+    VideoEncoder.load(), TextEncoder.load()  # once a process: not a cost per hour of video
+    print(f"Feature extraction (encoders loaded first, in {time.perf_counter() - began:.1f} s):")
     manifesto = SHARED / "manifesto.mp4"
     if manifesto.is_file():
         with tempfile.TemporaryDirectory() as tmp:
             listing = Path(tmp) / "videos.txt"
             listing.write_text(f"{manifesto}\t{SHARED / 'manifesto.json'}\n", encoding="utf-8")
-            _extraction(listing, "  manifesto.mp4 (320x180)")
+            for max_frames in frame_choices:
+                _extraction(listing, "  manifesto.mp4 (320x180)", max_frames)
     else:
         print("  (../shared/media absent: the real video is skipped)")
     with tempfile.TemporaryDirectory() as tmp:
-        _extraction(_synthetic(Path(tmp) / "synth"), "  synthetic (320x240, 8 s clips)")
+        data = _synthetic(Path(tmp) / "synth")
+        for max_frames in frame_choices:
+            _extraction(data, "  synthetic (320x240, 8 s clips)", max_frames)
 
 
 if __name__ == "__main__":

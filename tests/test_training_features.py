@@ -189,3 +189,24 @@ def test_the_feature_level_is_extracted_kept_and_checked(data: Path, tmp_path: P
     _extract(data, tmp_path / "old", settings=head)  # the same inputs: kept, not refused
     with pytest.raises(ValueError, match="video features must be one of"):
         ClipSettings(features="top")
+
+
+def test_a_video_with_more_frames_than_the_memo_holds(tmp_path: Path) -> None:
+    # One video's frames in a shard used to be encoded all first and gathered after, from a
+    # memo that keeps 128: a long real video failed where the short synthetic clips did not.
+    data = tmp_path / "long"
+    make_training_set(data, 1, seconds=70.0)
+    settings = ClipSettings(window=40.0, fps=4.0)
+    index, encoder = _extract(data, tmp_path / "f", settings=settings)
+    assert index.complete  # type: ignore[attr-defined]
+    shard = read_index(tmp_path / "f").shards[0]
+    assert encoder.frames_encoded == shard.frames > 128
+    frames = np.load(tmp_path / "f" / f"{shard.name}.npy", allow_pickle=False)
+    (video,) = find_training_videos(data)
+    look = LocalizeSettings(window=settings.window, fps=settings.fps)
+    for i, clip in enumerate(shard.clips):
+        with open_media(video.video) as source:
+            phrase = Phrase("p", clip.phrase, clip.phrase_start, clip.phrase_end)
+            sampled = _sample_on_grid(source, phrase, look)
+        expected = FakeVideoEncoder().encode(sampled.frames, short_side=settings.short_side)
+        np.testing.assert_array_equal(frames[list(shard.clip_rows[i])], expected.astype(np.float16))

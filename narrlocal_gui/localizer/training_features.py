@@ -36,7 +36,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -51,6 +51,9 @@ from narrlocal_gui.localizer.training_data import (
     clips_for_video,
 )
 from narrlocal_gui.media.media_info import CancelCallback, Cancelled
+
+if TYPE_CHECKING:
+    from narrlocal_gui.media.source import FrameSource
 
 __all__ = [
     "FEATURES_FORMAT",
@@ -377,6 +380,36 @@ def _used_frames(frames: list[int], max_frames: int | None) -> list[int]:
     return [frames[k] for k in inference_frames(len(frames), max_frames)]
 
 
+def _encode_frames(
+    video: TrainingVideo,
+    frames: list[int],
+    source: FrameSource,
+    settings: ClipSettings,
+    video_encoder: VideoFeatureEncoder,
+    memo: _FrameMemo,
+) -> None:
+    """Encode ``video``'s frames ``frames`` (read from ``source``) into ``memo``."""
+    from narrlocal_gui.localizer.clip_sampling import sample_clip
+
+    times = [float(source.time_of(k)) for k in frames]
+    sampled = sample_clip(
+        source,
+        times[0],
+        times[0],
+        window=0.0,
+        fps=settings.fps,
+        include_times=times[1:],
+        max_side=settings.max_side,
+    )
+    if sampled.frames.shape[0] != len(frames):
+        raise FeaturesError(f"'{video.video}' decoded unevenly; re-encode it.")
+    grids = video_encoder.encode(
+        sampled.frames, short_side=settings.short_side, level=settings.features
+    )
+    for k, t, grid in zip(frames, sampled.times, np.asarray(grids), strict=True):
+        memo.put((video.name, k), float(t), grid.astype(np.float16))
+
+
 def _encode_shard(
     folder: Path,
     entry: ShardEntry,
@@ -389,7 +422,6 @@ def _encode_shard(
     cancel: CancelCallback | None,
 ) -> tuple[ShardEntry, int]:
     """Write one shard's files; the finished entry and the frames actually encoded."""
-    from narrlocal_gui.localizer.clip_sampling import sample_clip
     from narrlocal_gui.media.source import open_media
 
     grids: list[np.ndarray] = []
@@ -410,39 +442,24 @@ def _encode_shard(
                 for pos in positions
             }
             wanted = sorted({k for found in indices.values() for k in found})
-            todo = [k for k in wanted if memo.get((name, k)) is None]
-            for start in range(0, len(todo), _CHUNK_FRAMES):
+            row_of: dict[int, int] = {}
+            # Chunk by chunk, each gathered right after it is encoded: the memo keeps only
+            # the last few chunks, and a long video wants far more frames than that.
+            for start in range(0, len(wanted), _CHUNK_FRAMES):
                 if cancel is not None and cancel():
                     raise Cancelled("cancelled by the caller")
-                chunk = todo[start : start + _CHUNK_FRAMES]
-                times = [float(source.time_of(k)) for k in chunk]
-                sampled = sample_clip(
-                    source,
-                    times[0],
-                    times[0],
-                    window=0.0,
-                    fps=settings.fps,
-                    include_times=times[1:],
-                    max_side=settings.max_side,
-                )
-                if sampled.frames.shape[0] != len(chunk):
-                    raise FeaturesError(f"'{videos[name].video}' decoded unevenly; re-encode it.")
-                feats = np.asarray(
-                    video_encoder.encode(
-                        sampled.frames, short_side=settings.short_side, level=settings.features
-                    )
-                )
-                for k, t, grid in zip(chunk, sampled.times, feats, strict=True):
-                    memo.put((name, k), float(t), grid.astype(np.float16))
-                encoded += len(chunk)
-                on_frames(len(chunk))
-            row_of: dict[int, int] = {}
-            for k in wanted:
-                found = memo.get((name, k))
-                assert found is not None  # just encoded, or kept from the shard before
-                row_of[k] = len(grids)
-                frame_times.append(found[0])
-                grids.append(found[1])
+                chunk = wanted[start : start + _CHUNK_FRAMES]
+                todo = [k for k in chunk if memo.get((name, k)) is None]
+                if todo:
+                    _encode_frames(videos[name], todo, source, settings, video_encoder, memo)
+                    encoded += len(todo)
+                    on_frames(len(todo))
+                for k in chunk:
+                    found = memo.get((name, k))
+                    assert found is not None  # just encoded, or kept from the shard before
+                    row_of[k] = len(grids)
+                    frame_times.append(found[0])
+                    grids.append(found[1])
         for pos in positions:
             rows[pos] = tuple(row_of[k] for k in indices[pos])
     clip_rows = tuple(rows[i] for i in range(len(entry.clips)))

@@ -221,13 +221,21 @@ class BridgeLocalizer:
         feature_cache: FeatureCache | None = None,
     ) -> BridgeLocalizer:
         """Both encoders on ``device`` (shared with other methods) and, unless one is given,
-        the feature cache in the user's cache folder."""
-        return cls(
+        the feature cache in the user's cache folder. Everything parsing a phrase needs (the
+        spaCy pipeline, the class names' vectors) is loaded now too, not by the first phrase:
+        loading is reported as loading, and the first phrase's time (the ETA's first
+        sample) is the phrase's own."""
+        from narrlocal_gui.narration.phrases import load_nlp
+
+        localizer = cls(
             VideoEncoder.load(device),
             TextEncoder.load(device),
             config=config,
             feature_cache=feature_cache if feature_cache is not None else FeatureCache(),
         )
+        load_nlp()
+        _ = localizer.class_index
+        return localizer
 
     @property
     def class_index(self) -> ClassNameIndex:

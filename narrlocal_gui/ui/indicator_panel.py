@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QSignalBlocker,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -63,18 +65,19 @@ class Column(IntEnum):
     STYLE = 3
     DURATION = 4
     SCORE = 5
-    COLOUR = 6
-    KEYS_ONLY = 7
+    KEYS_ONLY = 6
 
 
 _HEADERS: dict[Column, tuple[str, str]] = {
     Column.ON: ("On", "Shown while playing and in exports"),
-    Column.PHRASE: ("Phrase", "The narrated phrase the indicator belongs to"),
+    Column.PHRASE: (
+        "Phrase",
+        "The narrated phrase the indicator belongs to, after the indicator's colour",
+    ),
     Column.START: ("Start", "When the phrase starts (minutes:seconds)"),
     Column.STYLE: ("Style", "How the region is shown"),
     Column.DURATION: ("Duration", "How long the indicator shows from the phrase start"),
     Column.SCORE: ("Score", "The localizer's confidence in the region"),
-    Column.COLOUR: ("Colour", "The indicator's colour"),
     Column.KEYS_ONLY: (
         "Keys only",
         "Hide interpolated frames: show the box only on frames with a keyframe",
@@ -98,11 +101,14 @@ def format_seconds(seconds: float) -> str:
 
 
 def duration_text(override: float | None, default: float | None) -> str:
+    """What the Duration column shows. An indicator without a duration of its own shows the
+    default's value (in italics, see the model), not "default (3.0 s)": the column stays
+    narrow and the phrase keeps the width."""
     if override is not None:
         return format_seconds(override)
     if default is None:
         return "as phrase"
-    return f"default ({format_seconds(default)})"
+    return format_seconds(default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +224,14 @@ class IndicatorTableModel(QAbstractTableModel):
         if role == INDICATOR_ID_ROLE:
             return ind.id
         if role == Qt.ItemDataRole.FontRole:
-            if ind.id in self._active:
-                font = QFont()
-                font.setBold(True)
-                return font
-            return None
+            # Bold: spoken now. Italic: a duration taken from the default, not its own.
+            inherited = column == Column.DURATION and ind.duration_override is None
+            if ind.id not in self._active and not inherited:
+                return None
+            font = QFont()
+            font.setBold(ind.id in self._active)
+            font.setItalic(inherited)
+            return font
         if role == Qt.ItemDataRole.BackgroundRole:
             if ind.id in self._active:
                 # A tint of the theme's highlight: visible on light and dark palettes alike,
@@ -239,6 +248,10 @@ class IndicatorTableModel(QAbstractTableModel):
         elif column == Column.PHRASE:
             if role == Qt.ItemDataRole.DisplayRole:
                 return phrase.text
+            if role == Qt.ItemDataRole.DecorationRole:
+                # The colour as a swatch before the text (as on the timeline), not a column
+                # of its own: the phrase needs the width.
+                return QColor(*ind.color)
             if role == Qt.ItemDataRole.ToolTipRole:
                 return (
                     f"<p>{html.escape(phrase.text)}</p><p><tt>{format_minutes(phrase.start)}"
@@ -262,17 +275,19 @@ class IndicatorTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.EditRole:
                 return ind.duration_override
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"Seconds from the phrase start. {_EDIT_HINT}"
+                if ind.duration_override is not None:
+                    return f"This indicator's own duration, from the phrase start. {_EDIT_HINT}"
+                if self._default_duration is None:
+                    return f"The default: for the whole phrase. {_EDIT_HINT}"
+                return (
+                    f"The default ({format_seconds(self._default_duration)}, set above the "
+                    f"list), from the phrase start. {_EDIT_HINT}"
+                )
         elif column == Column.SCORE:
             if role == Qt.ItemDataRole.DisplayRole:
                 return "" if ind.score is None else f"{ind.score:.2f}"
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        elif column == Column.COLOUR:
-            if role == Qt.ItemDataRole.DecorationRole:
-                return QColor(*ind.color)
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return QColor(*ind.color).name()
         elif column == Column.KEYS_ONLY:
             if role == Qt.ItemDataRole.CheckStateRole:
                 return Qt.CheckState.Checked if ind.hide_interpolated else Qt.CheckState.Unchecked
@@ -415,9 +430,15 @@ def make_duration_spinbox(parent: QWidget | None, with_default: bool) -> QDouble
 
 
 class _IndicatorTable(QTableView):
-    """A table that says so when it is empty, instead of showing a blank box."""
+    """A table that says so when it is empty, instead of showing a blank box, and asks for
+    room to read its phrases (``preferred_width``; the dock opens that wide)."""
 
     empty_text = "No indicators"
+    preferred_width = 0
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.preferred_width), hint.height())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         super().paintEvent(event)
@@ -619,13 +640,20 @@ class IndicatorPanel(QWidget):
         header.resizeSection(Column.ON, fit("On") + 8)
         header.resizeSection(Column.START, fit("Start", "00:00.0"))
         header.resizeSection(Column.STYLE, fit(*(style.label for style in IndicatorStyle)))
-        header.resizeSection(Column.DURATION, fit("default (10.0 s)"))
+        # Room for the editor too: a spin box holding "600.0 s", and its arrows.
+        arrows = self._table.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        header.resizeSection(
+            Column.DURATION, fit("Duration", "as phrase", f"{DURATION_MAX_S:.1f} s") + arrows
+        )
         header.resizeSection(Column.SCORE, fit("Score", "0.00"))
-        header.resizeSection(Column.COLOUR, fit("Colour"))
         header.resizeSection(Column.KEYS_ONLY, fit("Keys only"))
         header.setMinimumSectionSize(metrics.horizontalAdvance("M") * 3)
         rows = self._table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(metrics.height() + 8)
         fixed = sum(header.sectionSize(c) for c in Column if c != Column.PHRASE)
-        self._table.setMinimumWidth(fixed + metrics.horizontalAdvance("M") * 10)
+        # The phrase is what a row is read by: about 30 characters of it when there is room,
+        # never fewer than about 10.
+        frame = 2 * self._table.frameWidth() + self._table.verticalScrollBar().sizeHint().width()
+        self._table.setMinimumWidth(fixed + frame + metrics.horizontalAdvance("M") * 10)
+        self._table.preferred_width = fixed + frame + metrics.averageCharWidth() * 30

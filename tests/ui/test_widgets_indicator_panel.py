@@ -64,7 +64,7 @@ def _data(model: IndicatorTableModel, row: int, column: Column, role: int = DISP
 
 def test_rows_columns_and_display_text(model: IndicatorTableModel) -> None:
     assert model.rowCount() == 3
-    assert model.columnCount() == 8
+    assert model.columnCount() == 7
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
     assert headers == [
         "On",
@@ -73,23 +73,25 @@ def test_rows_columns_and_display_text(model: IndicatorTableModel) -> None:
         "Style",
         "Duration",
         "Score",
-        "Colour",
         "Keys only",
     ]
     assert _data(model, 0, Column.PHRASE) == "the chef picks up the knife"
     assert _data(model, 1, Column.START) == "01:02.3"
     assert _data(model, 2, Column.STYLE) == IndicatorStyle.SPOTLIGHT.label
     assert _data(model, 2, Column.STYLE, EDIT) is IndicatorStyle.SPOTLIGHT
-    assert _data(model, 0, Column.DURATION) == "default (3.0 s)"
+    assert _data(model, 0, Column.DURATION) == "3.0 s"
     assert _data(model, 0, Column.DURATION, EDIT) is None
+    assert _data(model, 0, Column.DURATION, Qt.ItemDataRole.FontRole).italic()  # the default's
+    assert "default" in _data(model, 0, Column.DURATION, Qt.ItemDataRole.ToolTipRole)
+    assert _data(model, 1, Column.DURATION, Qt.ItemDataRole.FontRole) is None  # its own
     assert _data(model, 1, Column.DURATION) == "2.5 s"
     assert _data(model, 1, Column.DURATION, EDIT) == 2.5
     assert _data(model, 0, Column.SCORE) == "0.88"
     assert _data(model, 1, Column.SCORE) == ""
-    assert _data(model, 0, Column.COLOUR, Qt.ItemDataRole.DecorationRole) == QColor(230, 159, 0)
+    assert _data(model, 0, Column.PHRASE, Qt.ItemDataRole.DecorationRole) == QColor(230, 159, 0)
     assert _data(model, 0, Column.ON, CHECK) == Qt.CheckState.Checked
     assert _data(model, 1, Column.ON, CHECK) == Qt.CheckState.Unchecked
-    assert _data(model, 1, Column.COLOUR, INDICATOR_ID_ROLE) == "i2"
+    assert _data(model, 1, Column.SCORE, INDICATOR_ID_ROLE) == "i2"
     assert model.row_of("i3") == 2
     assert model.indicator_id(2) == "i3"
 
@@ -109,7 +111,7 @@ def test_flags(model: IndicatorTableModel) -> None:
     assert flags(Column.KEYS_ONLY) & Qt.ItemFlag.ItemIsUserCheckable
     assert flags(Column.STYLE) & Qt.ItemFlag.ItemIsEditable
     assert flags(Column.DURATION) & Qt.ItemFlag.ItemIsEditable
-    for column in (Column.PHRASE, Column.START, Column.SCORE, Column.COLOUR):
+    for column in (Column.PHRASE, Column.START, Column.SCORE):
         assert not flags(column) & Qt.ItemFlag.ItemIsEditable
 
 
@@ -170,7 +172,7 @@ def test_same_indicators_refresh_changed_rows_only(
     with qtbot.assertNotEmitted(model.modelReset):
         model.set_project(_project(default=5.0, i3={"style": IndicatorStyle.BOX}))
     assert changed == [(0, 0), (2, 2)]  # i2 has its own duration and does not change
-    assert _data(model, 0, Column.DURATION) == "default (5.0 s)"
+    assert _data(model, 0, Column.DURATION) == "5.0 s"
 
 
 def test_other_indicators_reset_the_model(model: IndicatorTableModel, qtbot: QtBot) -> None:
@@ -350,7 +352,7 @@ def test_format_minutes(seconds: float, text: str) -> None:
 
 
 def test_duration_text() -> None:
-    assert duration_text(None, 3.0) == "default (3.0 s)"
+    assert duration_text(None, 3.0) == "3.0 s"
     assert duration_text(None, None) == "as phrase"
     assert duration_text(2.5, 3.0) == "2.5 s"
     assert duration_text(0.25, None) == "0.25 s"

@@ -81,16 +81,19 @@ def test_gaussian_blob_peaks_at_box_centre() -> None:
     assert float(blob[0, 0]) < 0.01
 
 
-def test_colorize_gives_rgb_with_hot_brighter_than_cold() -> None:
+def test_colorize_gives_rgb_from_blue_cold_to_red_hot() -> None:
     heat = np.linspace(0.0, 1.0, 256, dtype=np.float32).reshape(1, 256)
     colored = colorize(heat)
     assert colored.shape == (1, 256, 3)
     assert colored.dtype == np.uint8
-    luma = colored.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    assert luma[0, -1] > luma[0, 0] + 150
-    # Inferno's hot end is yellow (R, G high; B low), which proves the RGB channel order.
+    # Turbo's hot end is red and its cold end blue, which proves the RGB channel order.
     r, g, b = colored[0, -1].tolist()
-    assert r > 200 and g > 200 and b < 200
+    assert r > 100 and g < 30 and b < 30
+    r, g, b = colored[0, 0].tolist()
+    assert b > r and b > g
+    # The middle of the range is bright (green-yellow): the rings of a heat map read as such.
+    luma = colored.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    assert luma[0, 128] > max(luma[0, 0], luma[0, -1]) + 100
 
 
 def test_blend_changes_hot_pixels_and_keeps_cold_ones() -> None:

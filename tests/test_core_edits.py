@@ -1,7 +1,14 @@
 import pytest
 
 from narrlocal_gui.core import edits
-from narrlocal_gui.core.model import Indicator, IndicatorStyle, Phrase, Project
+from narrlocal_gui.core.model import (
+    AppearanceField,
+    DisplaySettings,
+    Indicator,
+    IndicatorStyle,
+    Phrase,
+    Project,
+)
 
 
 @pytest.fixture
@@ -43,3 +50,25 @@ def test_invalid_edits_raise(project: Project) -> None:
         edits.set_default_duration(project, 0.0)
     with pytest.raises(ValueError):
         edits.set_indicator_style(project, "ia", "nope")  # type: ignore[arg-type]
+
+
+def test_appearance_is_set_field_by_field_and_restored_without_the_timing(
+    project: Project,
+) -> None:
+    p = edits.set_default_duration(project, 5.0)
+    p = edits.set_appearance(p, AppearanceField.LINE_WIDTH, 9)
+    p = edits.set_appearance(p, AppearanceField.SHOW_LABELS, False)
+    p = edits.set_appearance(p, AppearanceField.HEATMAP_OPACITY, 0.8)
+    assert (p.display.line_width, p.display.show_labels, p.display.heatmap_opacity) == (
+        9,
+        False,
+        0.8,
+    )
+    assert p.display.darken_amount == DisplaySettings().darken_amount  # the others unchanged
+    with pytest.raises(ValueError):
+        edits.set_appearance(p, AppearanceField.DARKEN_AMOUNT, 1.5)
+    restored = edits.restore_appearance(p)
+    looks = {f.value: getattr(restored.display, f.value) for f in AppearanceField}
+    assert looks == {f.value: getattr(DisplaySettings(), f.value) for f in AppearanceField}
+    assert restored.display.default_duration == 5.0  # timing is not appearance
+    assert restored.indicators == p.indicators

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from narrlocal_gui.core.model import Indicator, IndicatorStyle, Project, Rgb
+from narrlocal_gui.core.model import (
+    AppearanceField,
+    DisplaySettings,
+    Indicator,
+    IndicatorStyle,
+    Project,
+    Rgb,
+)
 
 
 def replace_indicator(project: Project, indicator: Indicator) -> Project:
@@ -63,3 +70,16 @@ def set_default_duration(project: Project, seconds: float | None) -> Project:
 def set_display(project: Project, **changes: Any) -> Project:
     """Change other display settings (line width, labels, effect strengths)."""
     return replace(project, display=replace(project.display, **changes))
+
+
+def set_appearance(project: Project, field: AppearanceField, value: bool | int | float) -> Project:
+    """One setting of how indicators are drawn (:class:`AppearanceField`). Raises ValueError
+    for a value out of its range (DisplaySettings checks)."""
+    return set_display(project, **{field.value: value})
+
+
+def restore_appearance(project: Project) -> Project:
+    """How indicators are drawn back to the defaults; their timing (the default duration)
+    is not a matter of looks and stays."""
+    defaults = DisplaySettings()
+    return set_display(project, **{f.value: getattr(defaults, f.value) for f in AppearanceField})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 import numpy as np
 import numpy.typing as npt
@@ -270,6 +270,18 @@ class VideoRef:
     height: int | None = None
     fps: float | None = None
     size_bytes: int | None = None
+
+
+class AppearanceField(Enum):
+    """The :class:`DisplaySettings` that decide how indicators look (not when they show);
+    each value is the field's name."""
+
+    SHOW_LABELS = "show_labels"
+    LINE_WIDTH = "line_width"
+    DARKEN_AMOUNT = "darken_amount"
+    BRIGHTEN_AMOUNT = "brighten_amount"
+    TINT_AMOUNT = "tint_amount"
+    HEATMAP_OPACITY = "heatmap_opacity"
 
 
 @dataclass(frozen=True, slots=True)

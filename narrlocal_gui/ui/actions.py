@@ -64,6 +64,7 @@ class Actions:
     next_keyframe: QAction
     delete_keyframe: QAction
     delete_box: QAction
+    appearance: QAction
     shortcuts_help: QAction
     about: QAction
 
@@ -280,6 +281,12 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
             "Shift+Delete",
             "Delete the selected indicator's box on every frame",
         ),
+        appearance=_action(
+            parent,
+            "Indicator &Appearance…",
+            None,
+            "Labels, line width and the strength of each style, for the player and exports alike",
+        ),
         shortcuts_help=_action(
             parent, "&Keyboard Shortcuts", StandardKey.HelpContents, "List the keyboard shortcuts"
         ),
@@ -295,7 +302,7 @@ def build_menus(
 ) -> None:
     """File, Edit, View, Playback, Narration, Localize, Boxes and Help menus in the menu bar.
 
-    ``view_actions`` (the docks' show/hide toggles) fill the View menu.
+    ``view_actions`` (the docks' show/hide toggles) head the View menu.
 
     The actions are also added to the window itself, so their shortcuts stay active when
     the menu bar is hidden (full screen) and are scoped to this window.
@@ -324,10 +331,12 @@ def build_menus(
     edit_menu.addAction(actions.undo)
     edit_menu.addAction(actions.redo)
 
+    view_menu = bar.addMenu("&View")
+    for action in view_actions:
+        view_menu.addAction(action)
     if view_actions:
-        view_menu = bar.addMenu("&View")
-        for action in view_actions:
-            view_menu.addAction(action)
+        view_menu.addSeparator()
+    view_menu.addAction(actions.appearance)
 
     playback = bar.addMenu("&Playback")
     playback.addAction(actions.play_pause)

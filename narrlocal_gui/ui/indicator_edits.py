@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from narrlocal_gui.core import edits, track_edits
 from narrlocal_gui.core.ids import new_id
-from narrlocal_gui.core.model import Box, IndicatorStyle, Project
+from narrlocal_gui.core.model import AppearanceField, Box, IndicatorStyle, Project
 from narrlocal_gui.ui.document import ProjectDocument
 
 _LABEL_CHARS = 40
@@ -23,6 +23,26 @@ _LABEL_CHARS = 40
 
 def _seconds(value: float | None, none_text: str) -> str:
     return none_text if value is None else f"{value:g} s"
+
+
+#: What the appearance settings are called in the dialog and the Undo menu.
+APPEARANCE_NAMES = {
+    AppearanceField.SHOW_LABELS: "Labels",
+    AppearanceField.LINE_WIDTH: "Line width",
+    AppearanceField.DARKEN_AMOUNT: "Darkened surround",
+    AppearanceField.BRIGHTEN_AMOUNT: "Brightened region",
+    AppearanceField.TINT_AMOUNT: "Colour shift",
+    AppearanceField.HEATMAP_OPACITY: "Heat map opacity",
+}
+
+
+def appearance_text(field: AppearanceField, value: bool | int | float) -> str:
+    """The Undo menu's name for setting ``field`` to ``value``."""
+    if field is AppearanceField.SHOW_LABELS:
+        return "Show labels" if value else "Hide labels"
+    if field is AppearanceField.LINE_WIDTH:
+        return f"Line width {int(value)} px"
+    return f"{APPEARANCE_NAMES[field]} {round(float(value) * 100)} %"
 
 
 class IndicatorEdits(QObject):
@@ -42,9 +62,11 @@ class IndicatorEdits(QObject):
             text = text[: _LABEL_CHARS - 1] + "…"
         return f"“{text}”"
 
-    def _apply(self, text: str, fn: Callable[..., Project], *args: Any) -> None:
+    def _apply(
+        self, text: str, fn: Callable[..., Project], *args: Any, merge: bool = False
+    ) -> None:
         try:
-            self._document.apply(text, fn, *args)
+            self._document.apply(text, fn, *args, merge=merge)
         except ValueError as exc:
             self.rejected.emit(str(exc))
 
@@ -86,6 +108,21 @@ class IndicatorEdits(QObject):
             seconds,
             merge=True,
         )
+
+    @Slot(object, object)
+    def set_appearance(self, field: AppearanceField, value: bool | int | float) -> None:
+        """One appearance setting; a control adjusted step by step is one undo step."""
+        self._apply(
+            appearance_text(AppearanceField(field), value),
+            edits.set_appearance,
+            AppearanceField(field),
+            value,
+            merge=True,
+        )
+
+    @Slot()
+    def restore_appearance(self) -> None:
+        self._apply("Restore the default appearance", edits.restore_appearance)
 
     @Slot(bool)
     def set_all_enabled(self, enabled: bool) -> None:

@@ -40,6 +40,7 @@ from narrlocal_gui.media.audio_output import AudioOutput
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import build_actions, build_menus
 from narrlocal_gui.ui.adapt_commands import AdaptCommands
+from narrlocal_gui.ui.appearance_dialog import AppearanceDialog
 from narrlocal_gui.ui.box_editor import BoxEditor
 from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.export_commands import ExportCommands
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
             prefs.frame_cache_mb * MB, prefs.default_duration, parent=self
         )
         self.indicator_edits = IndicatorEdits(self.document, self)
+        self.appearance = AppearanceDialog(self)
         self.navigator = PhraseNavigator(self.document, self.controller, self)
         self.files = FileCommands(self, self.document, self.opener, self.preferences)
         self.narration = NarrationCommands(self, self.document, self.preferences)
@@ -273,6 +275,10 @@ class MainWindow(QMainWindow):
         p.default_duration_chosen.connect(e.set_default_duration)
         p.all_enabled_chosen.connect(e.set_all_enabled)
         p.indicator_activated.connect(self.navigator.go_to_indicator)
+        look = self.appearance
+        look.appearance_chosen.connect(e.set_appearance)
+        look.restore_requested.connect(e.restore_appearance)
+        self.document.changed.connect(look.set_project)
         self.navigator.phrase_selected.connect(self.timeline.set_selected_phrase)
         self.navigator.indicator_selected.connect(p.select_indicator)
 
@@ -372,6 +378,7 @@ class MainWindow(QMainWindow):
         a.mute.toggled.connect(self.transport.set_muted)
         a.previous_phrase.triggered.connect(self.navigator.previous)
         a.next_phrase.triggered.connect(self.navigator.next)
+        a.appearance.triggered.connect(self._show_appearance)
         a.shortcuts_help.triggered.connect(
             lambda: dialogs.ShortcutsDialog(self.window_actions.all(), self).exec()
         )
@@ -385,6 +392,13 @@ class MainWindow(QMainWindow):
         return dock
 
     # -- small slots: hand data from one part to others ---------------------------------------
+    @Slot()
+    def _show_appearance(self) -> None:
+        self.appearance.set_project(self.document.project)
+        self.appearance.show()
+        self.appearance.raise_()
+        self.appearance.activateWindow()
+
     @Slot(object)
     def _show_opened(self, opened: OpenedDocument) -> None:
         info = opened.info

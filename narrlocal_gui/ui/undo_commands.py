@@ -73,6 +73,7 @@ class ProjectEditCommand(QUndoCommand):
         if other._fn is not self._fn or other._merge_key != self._merge_key:
             return False
         self.after = other.after
+        self.setText(other.text())  # the Undo menu names the value the step ends on
         # Stepping a value away and back is no change at all: Qt then drops the command.
         self.setObsolete(self.after == self.before)
         return True

@@ -52,9 +52,12 @@ def test_an_edit_that_changes_nothing_adds_no_step(document: ProjectDocument) ->
 
 def test_spin_box_steps_merge_into_one_undo_step(document: ProjectDocument) -> None:
     for seconds in (3.5, 4.0, 4.5):
-        document.apply("Duration", edits.set_indicator_duration, "i1", seconds, merge=True)
+        document.apply(
+            f"Duration {seconds} s", edits.set_indicator_duration, "i1", seconds, merge=True
+        )
     assert document.undo_stack.count() == 1
     assert document.project.indicator("i1").duration_override == 4.5
+    assert document.undo_stack.undoText() == "Duration 4.5 s"  # the value it ends on
     # Another target starts a new step, and so does an unmergeable edit.
     document.apply("Duration", edits.set_indicator_duration, "i2", 2.0, merge=True)
     document.apply("Hide", edits.set_indicator_enabled, "i1", False)

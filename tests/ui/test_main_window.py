@@ -16,11 +16,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QDoubleSpinBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QDoubleSpinBox
 from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import (
+    AppearanceField,
     Box,
+    DisplaySettings,
     Indicator,
     IndicatorStyle,
     Phrase,
@@ -29,6 +31,7 @@ from narrlocal_gui.core.model import (
     VideoRef,
 )
 from narrlocal_gui.core.project_io import load_project, save_project
+from narrlocal_gui.render.boxes import scaled_line_width
 from narrlocal_gui.ui import dialogs as dialogs_module
 from narrlocal_gui.ui.document import autosave_dir
 from narrlocal_gui.ui.indicator_panel import Column
@@ -772,3 +775,56 @@ def test_closing_during_an_export_asks_first(
     dialogs.question_answer = QMessageBox.StandardButton.Yes
     assert window.close()  # the thread fixture fails the test if the export worker still runs
     assert not out.exists()
+
+
+def test_indicator_appearance_is_live_undoable_and_follows_undo(
+    window: MainWindow, qtbot: QtBot, media: dict[str, Path], tmp_path: Path
+) -> None:
+    project_path = tmp_path / "look.narrlocal"
+    save_project(_project_for(media["clip"]), project_path)
+    shown = _open(window, qtbot, project_path)
+    qtbot.waitUntil(lambda: _edge_is_indicator_colour(shown.last), timeout=5000)
+    height, width = shown.last.shape[:2]
+    thick = scaled_line_width(20, width, height)
+    assert thick > scaled_line_width(3, width, height)
+    inner = (EDGE[0], EDGE[1] + thick - 1)  # inside a 20 px line, outside a 3 px one
+
+    def inner_is_colour() -> bool:
+        return bool(np.abs(shown.last[inner].astype(int) - np.array(COLOR)).max() <= 2)
+
+    assert not inner_is_colour()
+    window.window_actions.appearance.trigger()
+    dialog = window.appearance
+    assert dialog.isVisible() and dialog.line_width.value() == 3 and dialog.labels.isChecked()
+
+    stack = window.document.undo_stack
+    steps = stack.count()
+    for px in (4, 10, 20):  # stepping the spin box: one undo step
+        dialog.line_width.setValue(px)
+    assert window.document.project.display.line_width == 20
+    assert stack.count() == steps + 1 and stack.undoText() == "Line width 20 px"
+    qtbot.waitUntil(inner_is_colour, timeout=5000)
+
+    dialog.labels.setChecked(False)
+    dialog.percent[AppearanceField.DARKEN_AMOUNT].setValue(80)
+    display = window.document.project.display
+    assert (display.show_labels, display.darken_amount) == (False, 0.8)
+    assert stack.undoText() == "Darkened surround 80 %"
+
+    window.window_actions.undo.trigger()  # the darkening
+    window.window_actions.undo.trigger()  # the labels
+    assert dialog.labels.isChecked()  # the dialog follows the document
+    window.window_actions.undo.trigger()  # the line width
+    assert dialog.line_width.value() == 3
+    qtbot.waitUntil(lambda: not inner_is_colour(), timeout=5000)
+
+    window.window_actions.redo.trigger()
+    dialog.percent[AppearanceField.HEATMAP_OPACITY].setValue(90)
+    restore = dialog.findChild(QDialogButtonBox).button(
+        QDialogButtonBox.StandardButton.RestoreDefaults
+    )
+    restore.click()
+    assert window.document.project.display == DisplaySettings()
+    assert stack.undoText() == "Restore the default appearance"
+    assert dialog.line_width.value() == 3
+    dialog.close()

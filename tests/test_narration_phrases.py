@@ -92,6 +92,25 @@ def test_the_issue_examples_split_exactly(nlp: Any, text: str, expected: list[st
     assert split_into_phrases(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A greeting whose parse hangs everything on "Hello" is dropped whole, not cut to
+        # "everyone and welcome to the next tutorial ..." (howto_money_clip's first words).
+        ("Hello everyone and welcome to the next tutorial here on duct tape stuff", []),
+        ("Hi guys, welcome back to my channel", []),
+        # Whom the greeting addressed goes with it; the action after it stays.
+        ("Hello everyone, today we are going to cut onions", ["today we are going to cut onions"]),
+        ("Hi guys, so first take the flour", ["take the flour"]),
+        ("Hi, now cut the onion", ["cut the onion"]),
+    ],
+)
+def test_greetings_go_and_the_actions_after_them_stay(
+    nlp: Any, text: str, expected: list[str]
+) -> None:
+    assert split_into_phrases(text) == expected
+
+
 def test_phrases_are_ordered_spans_of_the_text(nlp: Any) -> None:
     for case in PHRASE_TABLE:
         cursor = 0

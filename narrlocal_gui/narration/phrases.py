@@ -36,11 +36,13 @@ light-verb constructions keep the user's words ("you want to cut the tape", "I'm
 this in half", "make sure the screws are tight", "let it cool").
 
 Each span is then trimmed: leading joints and discourse markers ("and", "but", "so",
-"then", "first", "next", "now", "finally", "after that", "okay", "um", other interjections)
-and trailing punctuation and conjunctions go; stop words inside are kept (they are dropped
+"then", "first", "next", "now", "finally", "after that", "okay", "um", other interjections,
+and whom a trimmed greeting addressed: "Hello everyone, | today ...") and trailing
+punctuation and conjunctions go; stop words inside are kept (they are dropped
 from the localizer's word features by :func:`content_words`, not from what the user
 reads). A span is dropped when nothing is left, when it is a social formula (hello,
-welcome, thanks, bye), or when it has no verb and no noun worth localizing ("Great.",
+welcome, thanks, bye; also what trimming leaves of one whose parse hangs on the greeting,
+"Hello | everyone and welcome to ..."), or when it has no verb and no noun worth localizing ("Great.",
 "Okay so"); a verbless span that names a thing is kept ("Now the garlic." -> "the garlic").
 
 A phrase of more than :data:`MAX_PHRASE_WORDS` words (garbled run-on captions the rules
@@ -226,6 +228,7 @@ _LEADING_MARKERS = frozenset(
     }
 )
 _MARKER_POS = frozenset({"ADV", "CCONJ", "SCONJ", "INTJ", "ADP"})
+_VOCATIVE_POS = frozenset({"PRON", "NOUN", "PROPN"})
 _TRAILING_FILLERS = frozenset({"okay", "ok", "alright", "um", "umm", "uh", "er", "yeah"})
 _TRAILING_PUNCTUATION = ".,;:!?\u2026"
 _PAUSES = frozenset({",", ".", ";", ":", "!", "?", "...", "\u2026"})
@@ -408,9 +411,14 @@ def _is_marker(tok: _Token) -> bool:
 
 def _trim(doc: _Doc, start: int, end: int) -> tuple[int, int]:
     """Token range [start, end) without leading markers and trailing punctuation."""
+    trimmed: set[int] = set()
     while start < end:
         tok = doc[start]
-        if _is_marker(tok):
+        if _is_marker(tok) or (
+            # Whom a trimmed interjection addressed: "Hello | everyone", "Hi | guys".
+            tok.pos_ in _VOCATIVE_POS and tok.head.i != tok.i and tok.head.i in trimmed
+        ):
+            trimmed.add(tok.i)
             start += 1
         elif (
             tok.lower_ == "after"
@@ -448,9 +456,12 @@ def _top_token(doc: _Doc, start: int, end: int) -> _Token:
 def _worth_keeping(doc: _Doc, start: int, end: int) -> bool:
     if start >= end:
         return False
-    if _top_token(doc, start, end).lower_ in _SOCIAL_WORDS:
+    top = _top_token(doc, start, end)
+    if top.lower_ in _SOCIAL_WORDS:
         return False
     tokens = [doc[i] for i in range(start, end)]
+    if _rest_of_a_greeting(top, start, tokens):
+        return False
     if any(_is_verbal(t) and t.pos_ not in ("INTJ", "ADV") for t in tokens):
         return True
     return any(
@@ -458,6 +469,19 @@ def _worth_keeping(doc: _Doc, start: int, end: int) -> bool:
         and t.lower_ not in _FILLER_NOUNS
         and t.lower_ not in _SPOKEN_FILLERS
         and t.lower_ not in _LEADING_MARKERS
+        for t in tokens
+    )
+
+
+def _rest_of_a_greeting(top: _Token, start: int, tokens: list[_Token]) -> bool:
+    """Whether the span is what trimming left of a greeting: its top word hangs on a social
+    word just before it ("Hello | everyone and welcome to the next tutorial") and it has no
+    verb of its own but social ones. "Hi, | now cut the onion" has "cut": it stays."""
+    head = top.head
+    if head.i == top.i or head.i >= start or head.lower_ not in _SOCIAL_WORDS:
+        return False
+    return not any(
+        _is_verbal(t) and t.pos_ not in ("INTJ", "ADV") and t.lower_ not in _SOCIAL_WORDS
         for t in tokens
     )
 

@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         )
         self.tabifyDockWidget(indicator_dock, self.transcript_dock)
         indicator_dock.raise_()
+        self.indicator_dock = indicator_dock
 
         self.progress = ProgressWidget()
         # A second display: narration jobs and opening files may run at the same time.
@@ -409,6 +410,13 @@ class MainWindow(QMainWindow):
         self.timeline.set_duration(duration)
         self.timeline.set_frame_rate(None if info is None else info.fps)
         self.timeline.set_waveform(None, None, 0.0)
+        # The tab with something in it: a project with phrases but nothing localized yet
+        # shows its transcript, not an empty indicator list.
+        project = opened.project
+        if project.indicators or not (project.phrases or project.narration.segments):
+            self.indicator_dock.raise_()
+        else:
+            self.transcript_dock.raise_()
         if info is None:
             self.video_view.set_message(NO_VIDEO_MESSAGE)
         else:

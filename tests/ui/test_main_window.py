@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -828,3 +829,28 @@ def test_indicator_appearance_is_live_undoable_and_follows_undo(
     assert stack.undoText() == "Restore the default appearance"
     assert dialog.line_width.value() == 3
     dialog.close()
+
+
+def _front_tab(window: MainWindow) -> str:
+    """The title of the right-hand dock tab in front (Indicators or Transcript)."""
+    from PySide6.QtWidgets import QTabBar
+
+    for bar in window.findChildren(QTabBar):
+        titles = {bar.tabText(i) for i in range(bar.count())}
+        if {"Indicators", "Transcript"} <= titles:
+            return bar.tabText(bar.currentIndex())
+    return ""
+
+
+def test_a_project_opens_on_the_tab_that_has_something_in_it(
+    window: MainWindow, qtbot: QtBot, media: dict[str, Path], tmp_path: Path
+) -> None:
+    unlocalized = tmp_path / "phrases.narrlocal"
+    save_project(replace(_project_for(media["clip"]), indicators=()), unlocalized)
+    _open(window, qtbot, unlocalized)
+    qtbot.waitUntil(lambda: _front_tab(window) == "Transcript", timeout=5000)
+
+    localized = tmp_path / "boxes.narrlocal"
+    save_project(_project_for(media["clip"]), localized)
+    _open(window, qtbot, localized)
+    qtbot.waitUntil(lambda: _front_tab(window) == "Indicators", timeout=5000)

@@ -42,8 +42,9 @@ punctuation and conjunctions go; stop words inside are kept (they are dropped
 from the localizer's word features by :func:`content_words`, not from what the user
 reads). A span is dropped when nothing is left, when it is a social formula (hello,
 welcome, thanks, bye; also what trimming leaves of one whose parse hangs on the greeting,
-"Hello | everyone and welcome to ..."), or when it has no verb and no noun worth localizing ("Great.",
-"Okay so"); a verbless span that names a thing is kept ("Now the garlic." -> "the garlic").
+"Hello | everyone and welcome to ..."), or when it has no verb and no noun worth
+localizing ("Great.", "Okay so"); a verbless span that names a thing is kept ("Now the
+garlic." -> "the garlic").
 
 A phrase of more than :data:`MAX_PHRASE_WORDS` words (garbled run-on captions the rules
 cannot split) is cut recursively where a constituent begins or the speaker paused, near its

@@ -129,6 +129,14 @@ def _edge_is_indicator_colour(frame: np.ndarray) -> bool:
     return bool(np.abs(pixel - np.array(COLOR)).max() <= 2)
 
 
+def _open_with_a_box(window: MainWindow, qtbot: QtBot, video: Path, project_path: Path) -> Shown:
+    """Save :func:`_project_for` ``video`` at ``project_path``, open it, wait for its box."""
+    save_project(_project_for(video), project_path)
+    shown = _open(window, qtbot, project_path)
+    qtbot.waitUntil(lambda: _edge_is_indicator_colour(shown.last), timeout=5000)
+    return shown
+
+
 def test_open_a_clip_and_seek_to_exact_frames(
     window: MainWindow, qtbot: QtBot, media: dict[str, Path]
 ) -> None:
@@ -163,10 +171,8 @@ def test_toggling_an_indicator_changes_the_rendered_pixels_and_undo_restores(
     window: MainWindow, qtbot: QtBot, media: dict[str, Path], tmp_path: Path
 ) -> None:
     project_path = tmp_path / "review.narrlocal"
-    save_project(_project_for(media["clip"]), project_path)
-    shown = _open(window, qtbot, project_path)
+    shown = _open_with_a_box(window, qtbot, media["clip"], project_path)
     assert window.windowTitle().startswith("review")
-    qtbot.waitUntil(lambda: _edge_is_indicator_colour(shown.last), timeout=5000)
     assert window.indicator_panel.model().rowCount() == 1
 
     # Untick "On" in the panel, as a click on the check box does.
@@ -781,10 +787,7 @@ def test_closing_during_an_export_asks_first(
 def test_indicator_appearance_is_live_undoable_and_follows_undo(
     window: MainWindow, qtbot: QtBot, media: dict[str, Path], tmp_path: Path
 ) -> None:
-    project_path = tmp_path / "look.narrlocal"
-    save_project(_project_for(media["clip"]), project_path)
-    shown = _open(window, qtbot, project_path)
-    qtbot.waitUntil(lambda: _edge_is_indicator_colour(shown.last), timeout=5000)
+    shown = _open_with_a_box(window, qtbot, media["clip"], tmp_path / "look.narrlocal")
     height, width = shown.last.shape[:2]
     thick = scaled_line_width(20, width, height)
     assert thick > scaled_line_width(3, width, height)

@@ -4,6 +4,7 @@ from narrlocal_gui.core import edits
 from narrlocal_gui.core.model import (
     AppearanceField,
     DisplaySettings,
+    HeatColors,
     Indicator,
     IndicatorStyle,
     Phrase,
@@ -59,6 +60,8 @@ def test_appearance_is_set_field_by_field_and_restored_without_the_timing(
     p = edits.set_appearance(p, AppearanceField.LINE_WIDTH, 9)
     p = edits.set_appearance(p, AppearanceField.SHOW_LABELS, False)
     p = edits.set_appearance(p, AppearanceField.HEATMAP_OPACITY, 0.8)
+    p = edits.set_appearance(p, AppearanceField.HEATMAP_COLORS, HeatColors.INFERNO)
+    assert p.display.heatmap_colors is HeatColors.INFERNO
     assert (p.display.line_width, p.display.show_labels, p.display.heatmap_opacity) == (
         9,
         False,

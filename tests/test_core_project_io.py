@@ -9,6 +9,7 @@ from narrlocal_gui.core import edits
 from narrlocal_gui.core.model import (
     Box,
     DisplaySettings,
+    HeatColors,
     HeatSample,
     Indicator,
     IndicatorStyle,
@@ -237,6 +238,34 @@ def test_explicit_null_default_duration_means_phrase_span(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     assert load_project(path).display.default_duration is None
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        ('"inferno"', HeatColors.INFERNO),
+        ('"turbo"', HeatColors.TURBO),
+        (None, HeatColors.TURBO),  # absent: files from before the setting
+        ('"cividis"', HeatColors.TURBO),  # a newer version's name: the default, not an error
+    ],
+)
+def test_heat_map_colours_are_read_leniently(
+    tmp_path: Path, stored: str | None, read: HeatColors
+) -> None:
+    path = tmp_path / "h.narrlocal"
+    display = "{}" if stored is None else f'{{"heatmap_colors": {stored}}}'
+    path.write_text(
+        f'{{"format": "narrlocal-project", "version": 1, "display": {display}}}', encoding="utf-8"
+    )
+    assert load_project(path).display.heatmap_colors is read
+
+
+def test_heat_map_colours_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "r.narrlocal"
+    save_project(Project(display=DisplaySettings(heatmap_colors=HeatColors.INFERNO)), path)
+    assert load_project(path).display.heatmap_colors is HeatColors.INFERNO
+    with pytest.raises(ValueError):
+        DisplaySettings(heatmap_colors="inferno")  # type: ignore[arg-type]
 
 
 def test_looks_like_project(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from narrlocal_gui.core.model import HeatColors
 from narrlocal_gui.render.heatmap import blend_heat, colorize, gaussian_blob, heat_from_grid
 
 Frame = npt.NDArray[np.uint8]
@@ -127,3 +128,16 @@ def test_blend_works_on_a_non_contiguous_view() -> None:
     blend_heat(base[:, ::2], np.ones((H, W // 2), dtype=np.float32), 1.0)
     assert np.array_equal(base[:, 1::2], before[:, 1::2])
     assert not np.array_equal(base[:, ::2], before[:, ::2])
+
+
+def test_inferno_is_the_other_choice_and_the_frame_takes_the_chosen_one() -> None:
+    heat = np.linspace(0.0, 1.0, 256, dtype=np.float32).reshape(1, 256)
+    r, g, b = colorize(heat, HeatColors.INFERNO)[0, -1].tolist()
+    assert r > 200 and g > 200 and b < 200  # inferno's hot end: pale yellow
+    hot = np.ones((H, W), dtype=np.float32)
+    turbo, inferno = _frame(), _frame()
+    blend_heat(turbo, hot, 1.0, HeatColors.TURBO)
+    blend_heat(inferno, hot, 1.0, HeatColors.INFERNO)
+    assert np.array_equal(turbo, colorize(hot, HeatColors.TURBO))
+    assert np.array_equal(inferno, colorize(hot, HeatColors.INFERNO))
+    assert not np.array_equal(turbo, inferno)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from narrlocal_gui.core.model import (
+    Appearance,
     AppearanceField,
     DisplaySettings,
     Indicator,
@@ -72,7 +73,7 @@ def set_display(project: Project, **changes: Any) -> Project:
     return replace(project, display=replace(project.display, **changes))
 
 
-def set_appearance(project: Project, field: AppearanceField, value: bool | int | float) -> Project:
+def set_appearance(project: Project, field: AppearanceField, value: Appearance) -> Project:
     """One setting of how indicators are drawn (:class:`AppearanceField`). Raises ValueError
     for a value out of its range (DisplaySettings checks)."""
     return set_display(project, **{field.value: value})

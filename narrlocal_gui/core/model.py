@@ -272,6 +272,23 @@ class VideoRef:
     size_bytes: int | None = None
 
 
+class HeatColors(StrEnum):
+    """The colours of heat maps, cold to hot."""
+
+    TURBO = "turbo"  # blue, green, yellow, red: what people read as a heat map
+    INFERNO = "inferno"  # black, purple, orange, pale yellow: perceptually uniform
+
+    @property
+    def label(self) -> str:
+        return _HEAT_COLOR_LABELS[self]
+
+
+_HEAT_COLOR_LABELS = {
+    HeatColors.TURBO: "Turbo (blue to red)",
+    HeatColors.INFERNO: "Inferno (colour-blind safe)",
+}
+
+
 class AppearanceField(Enum):
     """The :class:`DisplaySettings` that decide how indicators look (not when they show);
     each value is the field's name."""
@@ -282,6 +299,11 @@ class AppearanceField(Enum):
     BRIGHTEN_AMOUNT = "brighten_amount"
     TINT_AMOUNT = "tint_amount"
     HEATMAP_OPACITY = "heatmap_opacity"
+    HEATMAP_COLORS = "heatmap_colors"
+
+
+#: A value of an :class:`AppearanceField`.
+Appearance = bool | int | float | HeatColors
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,8 +321,11 @@ class DisplaySettings:
     brighten_amount: float = 0.35  # fraction towards white inside the region
     tint_amount: float = 0.35  # fraction towards the indicator colour inside the region
     heatmap_opacity: float = 0.5
+    heatmap_colors: HeatColors = HeatColors.TURBO
 
     def __post_init__(self) -> None:
+        if not isinstance(self.heatmap_colors, HeatColors):
+            raise ValueError(f"heat map colours must be a HeatColors, got {self.heatmap_colors!r}")
         if self.default_duration is not None and not (
             math.isfinite(self.default_duration) and self.default_duration > 0.0
         ):

@@ -25,6 +25,7 @@ from narrlocal_gui.core.model import (
     PALETTE,
     Box,
     DisplaySettings,
+    HeatColors,
     HeatSample,
     Indicator,
     IndicatorStyle,
@@ -134,6 +135,7 @@ def project_to_json(project: Project, base_dir: Path | None = None) -> dict[str,
             "brighten_amount": d.brighten_amount,
             "tint_amount": d.tint_amount,
             "heatmap_opacity": d.heatmap_opacity,
+            "heatmap_colors": d.heatmap_colors.value,
         },
     }
 
@@ -388,7 +390,19 @@ def _read_display(r: _Reader, dd: Mapping[str, Any]) -> DisplaySettings:
             heatmap_opacity=r.get(
                 dd, "heatmap_opacity", float, "display", defaults.heatmap_opacity
             ),
+            heatmap_colors=_heat_colors(
+                r.get(dd, "heatmap_colors", str, "display", defaults.heatmap_colors.value)
+            ),
         )
+
+
+def _heat_colors(name: str) -> HeatColors:
+    # A name this version does not know (a newer one's colour map) draws with the default
+    # rather than making the whole project unreadable: it is only a matter of looks.
+    try:
+        return HeatColors(name)
+    except ValueError:
+        return DisplaySettings().heatmap_colors
 
 
 def project_from_json(doc: Any, path: Path) -> Project:

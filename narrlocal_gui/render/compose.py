@@ -120,7 +120,7 @@ def render_indicators(
     else:
         out = np.array(frame, dtype=np.uint8, order="C", copy=True)
     if heat is not None:
-        blend_levels(out, heat, settings.heatmap_opacity)
+        blend_levels(out, heat, settings.heatmap_opacity, settings.heatmap_colors)
     if shifts:
         shift_regions(out, shifts)
     if outlines:

@@ -19,23 +19,27 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from narrlocal_gui.core.model import HeatColors
 from narrlocal_gui.render.geometry import Bounds
 
 Frame = npt.NDArray[np.uint8]
 Heat = npt.NDArray[np.float32]
 Levels = npt.NDArray[np.uint8]
 
-#: Turbo (an improved jet): the colours people read as a heat map, with a saturated red core.
-#: Inferno was used first, for its perceptual uniformity, but its hot end is pale yellow, which
-#: all but vanishes on the warm colours of most how-to footage (food, wood, skin, a cat's
-#: eyes in the demo); the blend weight rises with the heat, so turbo's cold blue end shows
-#: little anyway. The indicator colours (boxes, regions) stay colour-blind safe.
-COLORMAP = cv2.COLORMAP_TURBO
+#: OpenCV's colour map for each choice. Turbo (an improved jet), the default, gives the colours
+#: people read as a heat map, with a saturated red core. Inferno is perceptually uniform and
+#: safe with colour-vision deficiencies, but its hot end is pale yellow, which all but
+#: vanishes on the warm colours of most how-to footage (food, wood, skin, the demo's cat
+#: eyes). The blend weight rises with the heat, so turbo's cold blue end shows little.
+COLORMAPS = {HeatColors.TURBO: cv2.COLORMAP_TURBO, HeatColors.INFERNO: cv2.COLORMAP_INFERNO}
 
-# The colormap as an RGB lookup table, so colouring needs no BGR->RGB pass per frame.
-_RGB_LUT: Frame = np.ascontiguousarray(
-    cv2.applyColorMap(np.arange(256, dtype=np.uint8).reshape(256, 1), COLORMAP)[:, :, ::-1]
-)
+
+@functools.cache
+def _rgb_lut(colors: HeatColors) -> Frame:
+    """The colour map as a 256 x 1 x 3 RGB lookup table (no BGR->RGB pass per frame)."""
+    levels = np.arange(256, dtype=np.uint8).reshape(256, 1)
+    return np.ascontiguousarray(cv2.applyColorMap(levels, COLORMAPS[colors])[:, :, ::-1])
+
 
 #: Blob standard deviation as a fraction of the box's half-size: heat at the box edge is
 #: exp(-0.5 / 0.6**2) ~ 0.25, so the blob fills the box and fades just beyond it.
@@ -130,20 +134,24 @@ def gaussian_blob(bounds: Bounds, width: int, height: int) -> Heat:
     return blob
 
 
-def colorize(heat: Heat) -> Frame:
-    """``heat`` (H x W, 0..1) as an RGB image in the colormap."""
-    return cast(Frame, cv2.applyColorMap(to_levels(heat), _RGB_LUT))
+def colorize(heat: Heat, colors: HeatColors = HeatColors.TURBO) -> Frame:
+    """``heat`` (H x W, 0..1) as an RGB image in the colour map."""
+    return cast(Frame, cv2.applyColorMap(to_levels(heat), _rgb_lut(colors)))
 
 
-def blend_heat(frame: Frame, heat: Heat, opacity: float) -> None:
+def blend_heat(
+    frame: Frame, heat: Heat, opacity: float, colors: HeatColors = HeatColors.TURBO
+) -> None:
     """Blend the coloured ``heat`` over ``frame`` (in place) with weight ``heat * opacity``.
 
     ``heat`` must have the frame's height and width. See :func:`blend_levels`.
     """
-    blend_levels(frame, to_levels(heat), opacity)
+    blend_levels(frame, to_levels(heat), opacity, colors)
 
 
-def blend_levels(frame: Frame, levels: Levels, opacity: float) -> None:
+def blend_levels(
+    frame: Frame, levels: Levels, opacity: float, colors: HeatColors = HeatColors.TURBO
+) -> None:
     """Blend the coloured ``levels`` over ``frame`` (in place), level L with weight
     ``w = round(L * opacity)`` / 255: ``frame * (255 - w) / 255 + colour * w / 255``, each term
     rounded (within one level of the exact blend).
@@ -153,7 +161,7 @@ def blend_levels(frame: Frame, levels: Levels, opacity: float) -> None:
     """
     if opacity <= 0.0:
         return
-    keep, colored = _blend_tables(min(float(opacity), 1.0))
+    keep, colored = _blend_tables(min(float(opacity), 1.0), colors)
     # One-channel lookups where the channels are equal: a 3-channel LUT costs three times more.
     keep3 = cv2.cvtColor(cv2.LUT(levels, keep), cv2.COLOR_GRAY2RGB)
     # Writing straight into a contiguous ``frame`` saves a full-frame copy; cv2 rejects other
@@ -166,11 +174,12 @@ def blend_levels(frame: Frame, levels: Levels, opacity: float) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def _blend_tables(opacity: float) -> tuple[Levels, Frame]:
+def _blend_tables(opacity: float, colors: HeatColors) -> tuple[Levels, Frame]:
     """Per level: the frame's weight 255 - w (a 256-entry table) and the colour premultiplied
     by w / 255 (a 256 x 1 x 3 colormap)."""
     weight = np.rint(np.arange(256, dtype=np.float64) * opacity)
-    colored = np.rint(_RGB_LUT.reshape(256, 3).astype(np.float64) * (weight / 255.0)[:, None])
+    lut = _rgb_lut(colors).reshape(256, 3).astype(np.float64)
+    colored = np.rint(lut * (weight / 255.0)[:, None])
     return (
         np.ascontiguousarray(255.0 - weight, dtype=np.uint8),
         np.ascontiguousarray(colored.reshape(256, 1, 3), dtype=np.uint8),

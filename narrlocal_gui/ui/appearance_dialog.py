@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from narrlocal_gui.core.model import AppearanceField, DisplaySettings, Project
+from narrlocal_gui.core.model import AppearanceField, DisplaySettings, HeatColors, Project
 from narrlocal_gui.ui.indicator_edits import APPEARANCE_NAMES
 
 __all__ = ["AppearanceDialog"]
@@ -46,6 +47,9 @@ _TIPS = {
     ),
     AppearanceField.HEATMAP_OPACITY: (
         "How strongly the hottest part of a heat map covers the picture"
+    ),
+    AppearanceField.HEATMAP_COLORS: (
+        "Turbo stands out on most footage; Inferno reads the same with any colour vision"
     ),
 }
 # The line widths DisplaySettings allows.
@@ -93,6 +97,17 @@ class AppearanceDialog(QDialog):
             self.percent[field] = spin
             form.addRow(f"{APPEARANCE_NAMES[field]}:", spin)
 
+        self.heat_colors = QComboBox(self)
+        for colors in HeatColors:
+            self.heat_colors.addItem(colors.label, colors)
+        self.heat_colors.setToolTip(_TIPS[AppearanceField.HEATMAP_COLORS])
+        self.heat_colors.currentIndexChanged.connect(
+            lambda row: self.appearance_chosen.emit(
+                AppearanceField.HEATMAP_COLORS, HeatColors(self.heat_colors.itemData(row))
+            )
+        )
+        form.addRow(f"{APPEARANCE_NAMES[AppearanceField.HEATMAP_COLORS]}:", self.heat_colors)
+
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.RestoreDefaults | QDialogButtonBox.StandardButton.Close,
             self,
@@ -114,11 +129,11 @@ class AppearanceDialog(QDialog):
 
     def show_settings(self, display: DisplaySettings) -> None:
         """Show ``display`` (the document's), without sending anything back."""
-        blockers = [
-            QSignalBlocker(w) for w in (self.labels, self.line_width, *self.percent.values())
-        ]
+        widgets = (self.labels, self.line_width, self.heat_colors, *self.percent.values())
+        blockers = [QSignalBlocker(w) for w in widgets]
         self.labels.setChecked(display.show_labels)
         self.line_width.setValue(display.line_width)
         for field, spin in self.percent.items():
             spin.setValue(round(float(getattr(display, field.value)) * 100))
+        self.heat_colors.setCurrentIndex(self.heat_colors.findData(display.heatmap_colors))
         del blockers

@@ -15,7 +15,14 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from narrlocal_gui.core import edits, track_edits
 from narrlocal_gui.core.ids import new_id
-from narrlocal_gui.core.model import AppearanceField, Box, IndicatorStyle, Project
+from narrlocal_gui.core.model import (
+    Appearance,
+    AppearanceField,
+    Box,
+    HeatColors,
+    IndicatorStyle,
+    Project,
+)
 from narrlocal_gui.ui.document import ProjectDocument
 
 _LABEL_CHARS = 40
@@ -33,11 +40,14 @@ APPEARANCE_NAMES = {
     AppearanceField.BRIGHTEN_AMOUNT: "Brightened region",
     AppearanceField.TINT_AMOUNT: "Colour shift",
     AppearanceField.HEATMAP_OPACITY: "Heat map opacity",
+    AppearanceField.HEATMAP_COLORS: "Heat map colours",
 }
 
 
-def appearance_text(field: AppearanceField, value: bool | int | float) -> str:
+def appearance_text(field: AppearanceField, value: Appearance) -> str:
     """The Undo menu's name for setting ``field`` to ``value``."""
+    if isinstance(value, HeatColors):
+        return f"{APPEARANCE_NAMES[field]} {value.label.split(' (')[0]}"
     if field is AppearanceField.SHOW_LABELS:
         return "Show labels" if value else "Hide labels"
     if field is AppearanceField.LINE_WIDTH:
@@ -110,7 +120,7 @@ class IndicatorEdits(QObject):
         )
 
     @Slot(object, object)
-    def set_appearance(self, field: AppearanceField, value: bool | int | float) -> None:
+    def set_appearance(self, field: AppearanceField, value: Appearance) -> None:
         """One appearance setting; a control adjusted step by step is one undo step."""
         self._apply(
             appearance_text(AppearanceField(field), value),

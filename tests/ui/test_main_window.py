@@ -24,6 +24,7 @@ from narrlocal_gui.core.model import (
     AppearanceField,
     Box,
     DisplaySettings,
+    HeatColors,
     Indicator,
     IndicatorStyle,
     Phrase,
@@ -824,6 +825,9 @@ def test_indicator_appearance_is_live_undoable_and_follows_undo(
 
     window.window_actions.redo.trigger()
     dialog.percent[AppearanceField.HEATMAP_OPACITY].setValue(90)
+    dialog.heat_colors.setCurrentIndex(dialog.heat_colors.findData(HeatColors.INFERNO))
+    assert window.document.project.display.heatmap_colors is HeatColors.INFERNO
+    assert stack.undoText() == "Heat map colours Inferno"
     restore = dialog.findChild(QDialogButtonBox).button(
         QDialogButtonBox.StandardButton.RestoreDefaults
     )

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,13 @@ from narrlocal_gui.core.model import (
     Project,
     TrackPoint,
 )
-from narrlocal_gui.core.visibility import box_at, display_span, heatmap_at, visible_indicators
+from narrlocal_gui.core.visibility import (
+    box_at,
+    display_span,
+    has_visible_indicators,
+    heatmap_at,
+    visible_indicators,
+)
 
 
 def _project(**ind_kwargs: object) -> Project:
@@ -81,3 +89,11 @@ def test_heatmap_blends_between_samples() -> None:
 @pytest.mark.parametrize("t", [-1.0, 1e9])
 def test_times_far_outside_are_harmless(t: float) -> None:
     assert visible_indicators(_project(), t) == []
+
+
+def test_has_visible_indicators_agrees_with_visible_indicators() -> None:
+    project = _project(duration_override=2.0)
+    off = replace(project, indicators=(replace(project.indicators[0], enabled=False),))
+    for t in (9.99, 10.0, 11.0, 11.999, 12.0, 20.0):
+        assert has_visible_indicators(project, t) == bool(visible_indicators(project, t))
+        assert not has_visible_indicators(off, t)

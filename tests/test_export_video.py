@@ -47,6 +47,7 @@ from narrlocal_gui.export.video_options import (
 )
 from narrlocal_gui.media.media_info import Cancelled, probe
 from narrlocal_gui.media.source import open_media
+from narrlocal_gui.media.video_reader import VideoReader
 from narrlocal_gui.render.frame_render import render_frame
 from tests.media_factory import counter_image, make_counter_clip, make_image, read_counter
 
@@ -176,10 +177,16 @@ def audio_seconds(path: Path) -> tuple[float, float]:
         return declared, samples / float(stream.codec_context.sample_rate)
 
 
-def exported_frames(project: Project, path: Path, **range_: float) -> list[ExportFrame]:
+def exported_frames(
+    project: Project, path: Path, *, pass_through: bool = False, **range_: float
+) -> list[ExportFrame]:
+    """The frames an export feeds its encoder; ``pass_through``: frames with nothing visible
+    as the source's own planes, as ``export_video`` asks for them."""
     with open_media(path, cache_bytes=0) as source:
         span = export_span(source, range_.get("start"), range_.get("end"))
-        return list(rendered_frames(project, source, span))
+        assert isinstance(source, VideoReader)
+        planes_of = source if pass_through else None
+        return list(rendered_frames(project, source, span, planes_of=planes_of))
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -189,15 +196,16 @@ def leftovers(folder: Path) -> list[str]:
 # -- preview and export agree ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("pass_through", [False, True], ids=["pictures", "pass-through"])
 @pytest.mark.parametrize("kind", ["plain", "vfr", "rotated", "odd"])
 def test_every_exported_frame_is_the_player_frame_pixel_for_pixel(
-    clips: dict[str, Path], kind: str
+    clips: dict[str, Path], kind: str, pass_through: bool
 ) -> None:
     path = clips[kind]
     with open_media(path) as probe_source:
         width, height = probe_source.info.width, probe_source.info.height
     project = annotated_project(path, width, height)
-    frames = exported_frames(project, path)
+    frames = exported_frames(project, path, pass_through=pass_through)
     with open_media(path) as player:
         assert [f.index for f in frames] == list(range(player.info.frame_count))
         for exported in frames:
@@ -205,7 +213,12 @@ def test_every_exported_frame_is_the_player_frame_pixel_for_pixel(
             assert exported.time == t
             # The player's path: the frame shown at t, drawn by the player's render function.
             shown = render_frame(player.frame_at(t).image, project, t)
-            assert np.array_equal(shown, exported.image), f"{kind}: frame {exported.index}"
+            assert np.array_equal(shown, exported.picture()), f"{kind}: frame {exported.index}"
+    # Only frames with nothing visible pass through, and only where the reader's picture is
+    # the planes converted (not for a rotated or odd-sized source).
+    passed = [f.index for f in frames if f.planes is not None]
+    assert all(not visible_indicators(project, frames[i].time) for i in passed)
+    assert bool(passed) == (pass_through and kind in ("plain", "vfr"))
 
 
 def test_the_compared_frames_really_show_the_indicators(clip: Path) -> None:

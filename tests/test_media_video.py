@@ -13,6 +13,7 @@ import pytest
 from narrlocal_gui.media import video_reader as video_reader_module
 from narrlocal_gui.media.media_info import Cancelled, MediaKind
 from narrlocal_gui.media.video_reader import Frame, Orientation, VideoReader
+from narrlocal_gui.media.yuv_colors import yuv420_to_rgb
 from tests.media_factory import (
     VFR_INTERVALS,
     counter_clip_times,
@@ -363,3 +364,37 @@ def test_elementary_stream_without_timestamps(tmp_path: Path) -> None:
         # Not seekable: going back reads from the start, still frame-exact.
         for i in (39, 0, 5, 4, 20, 19, 21, 3):
             assert counter_of(reader.frame_by_index(i)) == i
+
+
+def test_planes_by_index_are_the_decoded_planes_and_interleave_with_pictures(
+    tmp_path: Path,
+) -> None:
+    path = make_counter_clip(tmp_path / "c.mp4", n_frames=24, with_audio=False)
+    with av.open(str(path)) as container:
+        decoded = [f.to_ndarray() for f in container.decode(video=0)]
+    with VideoReader(path, cache_bytes=0) as reader:
+        for i in (0, 1, 2, 3, 9, 10, 23, 4):  # in order, a jump ahead, the end, back again
+            if i % 3 == 0:
+                assert read_counter(reader.frame_by_index(i).image) == i
+                continue
+            planes = reader.planes_by_index(i)
+            assert planes is not None and np.array_equal(planes, decoded[i])
+            # What the player shows for that frame is those planes converted.
+            assert np.array_equal(
+                yuv420_to_rgb(planes, reader.colors), reader.frame_by_index(i).image
+            )
+
+
+def test_planes_are_declined_where_the_picture_is_not_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_rotated_clip(tmp_path / "r.mp4", rotation=90, n_frames=12)
+    with VideoReader(path, cache_bytes=0) as reader:
+        seeks: list[int] = []
+        original = reader._position_for
+        monkeypatch.setattr(reader, "_position_for", lambda i: (seeks.append(i), original(i)))
+        for i in range(4, 8):
+            assert reader.planes_by_index(i) is None
+            # The frame just decoded gives the picture: no seek back for it.
+            assert read_counter(np.rot90(reader.frame_by_index(i).image)) == i
+        assert len(seeks) <= 1  # the one to reach frame 4

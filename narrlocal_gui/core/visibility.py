@@ -122,6 +122,19 @@ def heatmap_at(samples: tuple[HeatSample, ...], t: float) -> npt.NDArray[np.floa
     return blended
 
 
+def has_visible_indicators(project: Project, t: float) -> bool:
+    """Whether any enabled indicator's display span contains ``t``: when not, a frame shown
+    at ``t`` is drawn on by nothing (cheaper than :func:`visible_indicators`, which also
+    finds each one's box and heat map)."""
+    phrases = {p.id: p for p in project.phrases}
+    for ind in project.indicators:
+        if ind.enabled:
+            start, end = display_span(ind, phrases[ind.phrase_id], project.display)
+            if start <= t < end:
+                return True
+    return False
+
+
 def visible_indicators(
     project: Project, t: float, tolerance: float | None = None
 ) -> list[VisibleIndicator]:

@@ -96,7 +96,20 @@ class H264Encoder:
                 f"frames must be uint8 {self._size[1]} x {self._size[0]} x 3, not "
                 f"{image.dtype} {image.shape}"
             )
-        yuv = rgb_to_yuv420(pad_to_even(image), self._colors)
+        return self._frame(rgb_to_yuv420(pad_to_even(image), self._colors), seconds)
+
+    def prepare_planes(self, planes: npt.NDArray[np.uint8], seconds: float) -> av.VideoFrame:
+        """:meth:`prepare` for a frame given as its source's own I420 planes ((H * 3 / 2) x W,
+        in the source's matrix), which go to the encoder unchanged."""
+        width, height = self.encoded_size
+        if planes.shape != (height * 3 // 2, width) or planes.dtype != np.uint8:
+            raise ValueError(
+                f"planes must be uint8 {height * 3 // 2} x {width}, not {planes.dtype} "
+                f"{planes.shape}"
+            )
+        return self._frame(planes, seconds)
+
+    def _frame(self, yuv: npt.NDArray[np.uint8], seconds: float) -> av.VideoFrame:
         frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         # Two source frames closer than 1/90000 s (never in real files) must still get
         # increasing timestamps.

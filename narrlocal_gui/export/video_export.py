@@ -215,8 +215,12 @@ def _encode_all(job: _Job, encoder: H264Encoder, audio: AudioFeed | None, report
     done = 0
 
     def prepared() -> Iterator[tuple[float, av.VideoFrame]]:
-        for frame in rendered_frames(job.project, job.source, job.span):
-            yield frame.output_time, encoder.prepare(frame.image, frame.output_time)
+        # Frames with nothing visible go to the encoder as the source's own planes.
+        for frame in rendered_frames(job.project, job.source, job.span, planes_of=job.source):
+            if frame.planes is not None:
+                yield frame.output_time, encoder.prepare_planes(frame.planes, frame.output_time)
+            else:
+                yield frame.output_time, encoder.prepare(frame.picture(), frame.output_time)
 
     # Decoding and rendering the next frames overlaps with encoding this one.
     with Prefetch(prepared, _PREFETCH_FRAMES, "narrlocal-export-render") as frames:

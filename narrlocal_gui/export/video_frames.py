@@ -18,16 +18,29 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from narrlocal_gui.core.model import Project
+from narrlocal_gui.core.visibility import has_visible_indicators
 from narrlocal_gui.errors import ExportError
 from narrlocal_gui.media.source import FrameSource
+from narrlocal_gui.media.yuv_colors import YuvColors, yuv420_to_rgb
 from narrlocal_gui.render.frame_render import render_frame
 
-__all__ = ["ExportFrame", "ExportSpan", "export_span", "rendered_frames"]
+__all__ = ["ExportFrame", "ExportSpan", "PlanesOf", "export_span", "rendered_frames"]
+
+
+class PlanesOf(Protocol):
+    """Where a frame's own I420 planes come from (a :class:`VideoReader`), and their colours."""
+
+    @property
+    def colors(self) -> YuvColors: ...
+
+    def planes_by_index(self, index: int) -> npt.NDArray[np.uint8] | None: ...
+
 
 # Times computed by callers (i / fps) land a hair off the stored frame times.
 _TIME_EPSILON = 1e-6
@@ -60,12 +73,29 @@ class ExportSpan:
 @dataclass(frozen=True, slots=True, eq=False)
 class ExportFrame:
     """Source frame ``index`` rendered at media time ``time``, shown from ``output_time``
-    (seconds, 0 = the start of the export); ``image`` is H x W x 3 uint8 RGB, read-only."""
+    (seconds, 0 = the start of the export). Either ``image``, H x W x 3 uint8 RGB, read-only,
+    or, for a frame with nothing drawn on it, ``planes``: the source's own I420 planes, which
+    the player shows converted with the source's ``colors`` (:meth:`picture`)."""
 
     index: int
     time: float
     output_time: float
-    image: npt.NDArray[np.uint8]
+    image: npt.NDArray[np.uint8] | None
+    planes: npt.NDArray[np.uint8] | None = None
+    colors: YuvColors | None = None
+
+    def __post_init__(self) -> None:
+        if (self.image is None) == (self.planes is None):
+            raise ValueError("an export frame has either an image or planes")
+        if self.planes is not None and self.colors is None:
+            raise ValueError("planes need the colours they are in")
+
+    def picture(self) -> npt.NDArray[np.uint8]:
+        """The frame as RGB, as the player shows it."""
+        if self.image is not None:
+            return self.image
+        assert self.planes is not None and self.colors is not None
+        return yuv420_to_rgb(self.planes, self.colors)
 
 
 def export_span(source: FrameSource, start: float | None, end: float | None) -> ExportSpan:
@@ -93,10 +123,24 @@ def export_span(source: FrameSource, start: float | None, end: float | None) -> 
 
 
 def rendered_frames(
-    project: Project, source: FrameSource, span: ExportSpan
+    project: Project,
+    source: FrameSource,
+    span: ExportSpan,
+    planes_of: PlanesOf | None = None,
 ) -> Generator[ExportFrame, None, None]:
-    """The frames of ``span`` in order, each drawn as the player draws it at its time."""
+    """The frames of ``span`` in order, each drawn as the player draws it at its time.
+
+    With ``planes_of`` (``VideoReader.planes_by_index`` and its colours), a frame with no
+    indicator visible at its time comes as the source's own planes where the reader has them:
+    nothing is drawn on it, so it needs no trip through RGB and back, and it is encoded from
+    exactly the samples it was decoded as.
+    """
     for index in range(span.first, span.stop):
+        t = max(source.time_of(index), span.start)
+        if planes_of is not None and not has_visible_indicators(project, t):
+            planes = planes_of.planes_by_index(index)
+            if planes is not None:
+                yield ExportFrame(index, t, t - span.start, None, planes, planes_of.colors)
+                continue
         frame = source.frame_by_index(index)
-        t = max(frame.time, span.start)
         yield ExportFrame(index, t, t - span.start, render_frame(frame.image, project, t))

@@ -491,9 +491,35 @@ class VideoReader:
             with self._lock:
                 self._check_open()
                 image = self._cache.get(i)
+                held = self._last_output
+                if image is None and held is not None and held[0] == i:
+                    # Just decoded (planes_by_index declined it): no seek back for it.
+                    image = self._image_of(*held)
                 if image is None:
                     image = self._decode_to(i)
         return Frame(i, float(self._index.times[i]), image)
+
+    def planes_by_index(self, index: int) -> np.ndarray | None:
+        """Frame ``index``'s own I420 planes ((H * 3 / 2) x W uint8), as decoded, for a
+        consumer that encodes the frame again unchanged (the exporter, where nothing is drawn).
+
+        None where the reader's picture of that frame is not those planes converted with
+        :func:`~narrlocal_gui.media.yuv_colors.yuv420_to_rgb` (not 8-bit 4:2:0 of an even
+        size, full range, another matrix, turned by rotation metadata) or the frame could not
+        be decoded: :meth:`frame_by_index` then gives its picture (without decoding again).
+        """
+        i = self._clamp(index)
+        with self._lock:
+            self._check_open()
+            frame, _ = self._advance_to(i)
+            if frame is None:
+                return None
+            self._last_output = (i, frame)
+            space, rng = int(frame.colorspace), int(frame.color_range)
+            fast = fast_path_colors(frame.format.name, frame.width, frame.height, space, rng)
+            if fast is None or not self._orientation.is_identity:
+                return None
+            return np.asarray(frame.to_ndarray(), dtype=np.uint8)
 
     def close(self) -> None:
         with self._lock:
@@ -753,6 +779,32 @@ class VideoReader:
         return image
 
     def _decode_to(self, target: int, *, allow_fallback: bool = True) -> np.ndarray:
+        frame, before = self._advance_to(target)
+        if frame is not None:
+            image = self._to_image(frame)
+            self._cache.put(target, image)
+            self._last_output = (target, image)
+            return image
+        # The target itself could not be decoded (damaged, or the file ends before it).
+        if before is not None:
+            substitute = self._image_of(*before)
+        elif self._pending:
+            substitute = self._image_of(*self._pending[0])
+        elif allow_fallback:
+            substitute = self._fallback
+        else:
+            raise MediaError(
+                f"Cannot open {self._name}: none of its video frames can be decoded "
+                "(the file is damaged or not a video)."
+            )
+        self._cache.put(target, substitute)
+        return substitute
+
+    def _advance_to(
+        self, target: int
+    ) -> tuple[VideoFrame | None, tuple[int, VideoFrame | np.ndarray] | None]:
+        """Decode on to frame ``target``: its decoded frame (None when it could not be
+        decoded) and the last frame output before it (the stand-in for a damaged target)."""
         if self._must_seek(target):
             self._position_for(target)
         # Converting to RGB costs about twice the decoding; frames so far before the target
@@ -771,10 +823,7 @@ class VideoReader:
             self._pending.popleft()
             self._next_index = index + 1
             if index == target:
-                image = self._to_image(frame)
-                self._cache.put(index, image)
-                self._last_output = (index, image)
-                return image
+                return frame, before
             if target - index <= span:
                 image = self._to_image(frame)
                 self._cache.put(index, image)
@@ -782,20 +831,7 @@ class VideoReader:
             else:
                 self._last_output = (index, frame)
             before = self._last_output
-        # The target itself could not be decoded (damaged, or the file ends before it).
-        if before is not None:
-            substitute = self._image_of(*before)
-        elif self._pending:
-            substitute = self._image_of(*self._pending[0])
-        elif allow_fallback:
-            substitute = self._fallback
-        else:
-            raise MediaError(
-                f"Cannot open {self._name}: none of its video frames can be decoded "
-                "(the file is damaged or not a video)."
-            )
-        self._cache.put(target, substitute)
-        return substitute
+        return None, before
 
     def _image_of(self, index: int, frame: VideoFrame | np.ndarray) -> np.ndarray:
         if isinstance(frame, np.ndarray):

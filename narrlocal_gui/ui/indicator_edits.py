@@ -47,7 +47,7 @@ APPEARANCE_NAMES = {
 def appearance_text(field: AppearanceField, value: Appearance) -> str:
     """The Undo menu's name for setting ``field`` to ``value``."""
     if isinstance(value, HeatColors):
-        return f"{APPEARANCE_NAMES[field]} {value.label.split(' (')[0]}"
+        return f"{APPEARANCE_NAMES[field]} {value.value.capitalize()}"
     if field is AppearanceField.SHOW_LABELS:
         return "Show labels" if value else "Hide labels"
     if field is AppearanceField.LINE_WIDTH:

@@ -302,6 +302,9 @@ class AppearanceField(Enum):
     HEATMAP_COLORS = "heatmap_colors"
 
 
+#: The outline widths DisplaySettings accepts (px at 720p), smallest and largest.
+LINE_WIDTH_RANGE = (1, 50)
+
 #: A value of an :class:`AppearanceField`.
 Appearance = bool | int | float | HeatColors
 
@@ -330,8 +333,9 @@ class DisplaySettings:
             math.isfinite(self.default_duration) and self.default_duration > 0.0
         ):
             raise ValueError(f"default duration must be > 0 s, got {self.default_duration}")
-        if not (1 <= self.line_width <= 50):
-            raise ValueError(f"line width must be 1..50 px, got {self.line_width}")
+        low, high = LINE_WIDTH_RANGE
+        if not (low <= self.line_width <= high):
+            raise ValueError(f"line width must be {low}..{high} px, got {self.line_width}")
         for name in ("darken_amount", "brighten_amount", "tint_amount", "heatmap_opacity"):
             value = getattr(self, name)
             if not (0.0 <= value <= 1.0):

@@ -20,7 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from narrlocal_gui.core.model import AppearanceField, DisplaySettings, HeatColors, Project
+from narrlocal_gui.core.model import (
+    LINE_WIDTH_RANGE,
+    AppearanceField,
+    DisplaySettings,
+    HeatColors,
+    Project,
+)
 from narrlocal_gui.ui.indicator_edits import APPEARANCE_NAMES
 
 __all__ = ["AppearanceDialog"]
@@ -52,14 +58,12 @@ _TIPS = {
         "Turbo stands out on most footage; Inferno reads the same with any colour vision"
     ),
 }
-# The line widths DisplaySettings allows.
-_LINE_WIDTHS = (1, 50)
 
 
 class AppearanceDialog(QDialog):
     """Controls for the :class:`~narrlocal_gui.core.model.AppearanceField` settings."""
 
-    appearance_chosen = Signal(object, object)  # AppearanceField, bool | int | float
+    appearance_chosen = Signal(object, object)  # AppearanceField, Appearance
     restore_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -76,7 +80,7 @@ class AppearanceDialog(QDialog):
         form.addRow(f"{APPEARANCE_NAMES[AppearanceField.SHOW_LABELS]}:", self.labels)
 
         self.line_width = QSpinBox(self)
-        self.line_width.setRange(*_LINE_WIDTHS)
+        self.line_width.setRange(*LINE_WIDTH_RANGE)
         self.line_width.setSuffix(" px")
         self.line_width.setToolTip(_TIPS[AppearanceField.LINE_WIDTH])
         self.line_width.valueChanged.connect(

@@ -144,11 +144,35 @@ def test_transcribes_a_real_clip_streaming_segments_first(
     assert all(0.0 <= p <= 1.0 for k, _, p in events.log if k == "progress")
 
 
+class _HeldAfterFirstSegment:
+    """The real engine, waiting after its first segment until the job is cancelled (30 s at
+    most): on a fast machine a short clip is transcribed before a cancel sent when its first
+    segment arrives could land, and the test would race the machine."""
+
+    def __init__(self, engine: WhisperEngine) -> None:
+        self._engine = engine
+
+    def transcribe(self, path: Path, options: Any, **kwargs: Any) -> Any:
+        cancel = kwargs.get("cancel")
+        passed_on = kwargs.get("on_segment")
+
+        def on_segment(segment: Segment) -> None:
+            if passed_on is not None:
+                passed_on(segment)
+            deadline = time.monotonic() + 30.0
+            while cancel is not None and not cancel() and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+        return self._engine.transcribe(path, options, **{**kwargs, "on_segment": on_segment})
+
+
 @pytest.mark.shared
 def test_cancel_mid_transcription_ends_in_cancelled(
     make_worker: Callable[..., Harness], qtbot: QtBot, shared_media: Path
 ) -> None:
-    worker, requests, events = make_worker()
+    worker, requests, events = make_worker(
+        lambda model, device: _HeldAfterFirstSegment(shared_engine(model, device))
+    )
     job = worker.jobs.next()
     requests.transcribe.emit(job, str(shared_media / "narrated/speech_timing_banana.mp4"), TINY)
     qtbot.waitUntil(lambda: "segment" in events.kinds(job) or events.ended(job), timeout=120_000)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -288,8 +289,13 @@ def test_windows_keep_the_video_clock(
         (one[m.a + k], many[m.b + k]) for m in matcher.get_matching_blocks() for k in range(m.size)
     ]
     assert len(pairs) >= 0.5 * len(one)
-    off = [(a.text, a.start, b.start) for a, b in pairs if abs(a.start - b.start) > 0.3]
-    assert len(off) <= 0.1 * len(pairs), off
+    # A clock error shifts every word of a window (by up to a window's length); tiny.en's
+    # own jitter between the two runs moves a few single words by up to ~0.6 s (3-4 of ~32
+    # by more than 0.3 s, varying from run to run: a cap on that count was flaky).
+    offsets = sorted(abs(a.start - b.start) for a, b in pairs)
+    assert statistics.median(offsets) <= 0.1, offsets
+    off = [(a.text, a.start, b.start) for a, b in pairs if abs(a.start - b.start) > 1.0]
+    assert not off, off
 
 
 def test_module_level_transcribe_keeps_the_engine(

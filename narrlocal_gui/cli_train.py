@@ -313,7 +313,7 @@ def run_train(args: argparse.Namespace) -> int:
     from narrlocal_gui.localizer.training_dist import context_from_env, finish, start
     from narrlocal_gui.localizer.training_state import load_resume_state
     from narrlocal_gui.localizer.training_validation import Validator, load_validation_set
-    from narrlocal_gui.media.media_info import Cancelled
+    from narrlocal_gui.progress import Cancelled
 
     if not args.data.exists():
         raise UserFacingError(f"The training data '{args.data}' does not exist.")

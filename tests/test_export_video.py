@@ -45,9 +45,10 @@ from narrlocal_gui.export.video_options import (
     ExportProgress,
     VideoExportOptions,
 )
-from narrlocal_gui.media.media_info import Cancelled, probe
+from narrlocal_gui.media.media_info import probe
 from narrlocal_gui.media.source import open_media
 from narrlocal_gui.media.video_reader import VideoReader
+from narrlocal_gui.progress import Cancelled
 from narrlocal_gui.render.frame_render import render_frame
 from tests.media_factory import counter_image, make_counter_clip, make_image, read_counter
 

@@ -24,8 +24,8 @@ from narrlocal_gui.localizer.imagenet_classes import class_names
 from narrlocal_gui.localizer.text_encoder import TextEncoder
 from narrlocal_gui.localizer.types import ClipInput, Localization
 from narrlocal_gui.localizer.video_encoder import VideoEncoder
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.media.source import open_media
+from narrlocal_gui.progress import Cancelled
 
 NAMES = class_names()
 

@@ -27,7 +27,7 @@ from narrlocal_gui.localizer.video_encoder import (
     input_size,
 )
 from narrlocal_gui.localizer.weights import PinnedFile, WeightsError
-from narrlocal_gui.media.media_info import Cancelled
+from narrlocal_gui.progress import Cancelled
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from narrlocal_gui.localizer.pipeline import (
     resolve_device,
 )
 from narrlocal_gui.localizer.types import ClipInput, Localization
-from narrlocal_gui.media.media_info import Cancelled
+from narrlocal_gui.progress import Cancelled
 from tests.media_factory import make_counter_clip
 
 

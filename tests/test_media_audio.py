@@ -18,8 +18,8 @@ from narrlocal_gui.media.audio import (
     decode_waveform_envelope,
     waveform_envelope,
 )
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.media.video_reader import VideoReader
+from narrlocal_gui.progress import Cancelled
 from tests.media_factory import (
     make_audio_only_m4a,
     make_counter_clip,

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from narrlocal_gui.media import video_reader as video_reader_module
-from narrlocal_gui.media.media_info import Cancelled, MediaKind
+from narrlocal_gui.media.media_info import MediaKind
 from narrlocal_gui.media.video_reader import Frame, Orientation, VideoReader
 from narrlocal_gui.media.yuv_colors import yuv420_to_rgb
+from narrlocal_gui.progress import Cancelled
 from tests.media_factory import (
     VFR_INTERVALS,
     counter_clip_times,

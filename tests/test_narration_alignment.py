@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.narration import alignment
 from narrlocal_gui.narration.alignment import AlignmentError, align_text, spoken_words
 from narrlocal_gui.narration.transcript_json import Transcript
+from narrlocal_gui.progress import Cancelled
 from tests.media_factory import make_counter_clip
 
 ENGLISH = Path(__file__).resolve().parent / "data" / "english_omelette.ogg"

@@ -19,7 +19,6 @@ import soundfile
 
 from narrlocal_gui.core.model import Segment
 from narrlocal_gui.errors import MediaError, UserFacingError
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.narration import asr
 from narrlocal_gui.narration.asr import (
     AsrError,
@@ -33,6 +32,7 @@ from narrlocal_gui.narration.asr import (
     resolve_device,
 )
 from narrlocal_gui.narration.transcript_json import Transcript
+from narrlocal_gui.progress import Cancelled
 from tests.media_factory import make_counter_clip, make_truncated_clip
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.narration.audio_windows import (
     AudioTimeline,
     quietest_point,
     recognition_windows,
 )
+from narrlocal_gui.progress import Cancelled
 
 RATE = 1000
 

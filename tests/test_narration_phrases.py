@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from narrlocal_gui.core.model import Narration, Phrase, Segment, Word
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.narration import phrases as phrases_module
 from narrlocal_gui.narration.phrases import (
     MAX_PHRASE_WORDS,
@@ -24,6 +23,7 @@ from narrlocal_gui.narration.phrases import (
     load_nlp,
     split_into_phrases,
 )
+from narrlocal_gui.progress import Cancelled
 from tests.phrase_table import PHRASE_TABLE
 
 MIN_EXACT_SPLIT_RATE = 0.9

@@ -48,9 +48,9 @@ from narrlocal_gui.localizer.synth_scene import (
     SceneSpec,
     Texture,
 )
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.media.source import open_media
 from narrlocal_gui.narration.transcript_json import transcript_from_dict
+from narrlocal_gui.progress import Cancelled
 
 SMALL = SynthSettings(clips=4, seconds=6.0, size=(192, 144), fps=8.0, seed=5)
 PLANS = 60  # clips planned (not drawn) for the statistical checks

@@ -18,8 +18,8 @@ from narrlocal_gui.localizer.training_features import (
     extract_features,
     read_index,
 )
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.media.source import open_media
+from narrlocal_gui.progress import Cancelled
 from tests.training_helpers import FakeTextEncoder, FakeVideoEncoder, make_training_set
 
 SETTINGS = ClipSettings(window=1.0, fps=2.0)

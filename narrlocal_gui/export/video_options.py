@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from narrlocal_gui.errors import ExportError
-from narrlocal_gui.media.media_info import Cancelled
+from narrlocal_gui.progress import Cancelled
 
 __all__ = [
     "DEFAULT_AAC_BITRATE",

@@ -253,8 +253,8 @@ def gather_videos(
     """The folder's videos with a transcript (their own, an earlier run's, or one made now
     by ``transcriber``; None: videos without one are skipped), and (name, reason) of those
     left out. :class:`NoVideosError` when no video is usable."""
-    from narrlocal_gui.media.media_info import Cancelled
     from narrlocal_gui.narration.transcript_json import write_transcript_json
+    from narrlocal_gui.progress import Cancelled
 
     if not folder.is_dir():
         raise NoVideosError(f"The folder '{folder}' does not exist.")

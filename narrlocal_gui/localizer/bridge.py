@@ -62,7 +62,7 @@ from narrlocal_gui.localizer.video_encoder import (
     VideoEncoder,
     input_size,
 )
-from narrlocal_gui.media.media_info import CancelCallback
+from narrlocal_gui.progress import CancelCallback
 
 __all__ = [
     "BridgeConfig",

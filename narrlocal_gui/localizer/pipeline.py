@@ -58,7 +58,7 @@ from narrlocal_gui.localizer.methods import (
     is_available,
 )
 from narrlocal_gui.localizer.types import ClipInput, Localization
-from narrlocal_gui.media.media_info import CancelCallback, Cancelled
+from narrlocal_gui.progress import CancelCallback, Cancelled
 
 if TYPE_CHECKING:
     from narrlocal_gui.localizer.feature_cache import FeatureCache, MediaFingerprint

@@ -38,9 +38,9 @@ from narrlocal_gui.localizer.evaluation import DATASET_VERSION, PointingItem
 from narrlocal_gui.localizer.synth_manifest import clip_record, manifest
 from narrlocal_gui.localizer.synth_plan import ClipPlan, NarratedEvent, SynthSettings, plan_clip
 from narrlocal_gui.localizer.synth_render import RenderedClip, render_clip
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.media.writer import write_video
 from narrlocal_gui.narration.transcript_json import Transcript, write_transcript_json
+from narrlocal_gui.progress import Cancelled
 
 __all__ = [
     "MANIFEST_NAME",

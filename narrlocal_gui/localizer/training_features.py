@@ -50,7 +50,7 @@ from narrlocal_gui.localizer.training_data import (
     clip_to_dict,
     clips_for_video,
 )
-from narrlocal_gui.media.media_info import CancelCallback, Cancelled
+from narrlocal_gui.progress import CancelCallback, Cancelled
 
 if TYPE_CHECKING:
     from narrlocal_gui.media.source import FrameSource

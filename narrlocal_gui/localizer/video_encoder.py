@@ -41,7 +41,7 @@ from narrlocal_gui.localizer.weights import (
     WeightsError,
     efficientnet_lite0_path,
 )
-from narrlocal_gui.media.media_info import CancelCallback, Cancelled
+from narrlocal_gui.progress import CancelCallback, Cancelled
 
 if TYPE_CHECKING:
     import torch

@@ -41,15 +41,13 @@ from av.packet import Packet
 
 from narrlocal_gui.errors import MediaError
 from narrlocal_gui.media.media_info import (
-    CancelCallback,
-    ProgressCallback,
     check_media_path,
     describe,
     open_container,
     pick_audio_stream,
     pick_video_stream,
-    report_progress,
 )
+from narrlocal_gui.progress import CancelCallback, ProgressCallback, report_progress
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

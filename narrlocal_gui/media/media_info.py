@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -26,22 +25,14 @@ from av.stream import Disposition
 from av.video.stream import VideoStream
 
 from narrlocal_gui.errors import MediaError
+from narrlocal_gui.progress import CancelCallback, ProgressCallback, report_progress
 
 __all__ = [
-    "CancelCallback",
-    "Cancelled",
     "MediaInfo",
     "MediaKind",
-    "ProgressCallback",
     "check_media_path",
     "probe",
 ]
-
-ProgressCallback = Callable[[float], None]
-"""Called with the fraction done, 0.0 to 1.0, from the thread doing the work."""
-
-CancelCallback = Callable[[], bool]
-"""Polled while working; returning True stops the work with :class:`Cancelled`."""
 
 VALID_ROTATIONS = (0, 90, 180, 270)
 
@@ -52,10 +43,6 @@ NOT_MEDIA = (
 # FFmpeg demuxers that "open" things which are not media at all (tty renders any text file
 # as a video of ANSI art), so accepting them would show garbage instead of an error.
 _REJECTED_FORMATS = frozenset({"tty"})
-
-
-class Cancelled(Exception):  # noqa: N818 - it is an outcome the caller asked for, not an error
-    """The caller's ``cancel()`` returned True while a file was being indexed or decoded."""
 
 
 class MediaKind(StrEnum):
@@ -318,15 +305,3 @@ def _fraction(pos: int | None, size: int) -> float | None:
     if pos is None or pos < 0 or size <= 0:
         return None
     return min(pos / size, 1.0)
-
-
-def report_progress(
-    progress: ProgressCallback | None,
-    cancel: CancelCallback | None,
-    fraction: float | None,
-) -> None:
-    """Poll ``cancel`` (raising :class:`Cancelled`) then report ``fraction`` if known."""
-    if cancel is not None and cancel():
-        raise Cancelled("cancelled by the caller")
-    if progress is not None and fraction is not None:
-        progress(min(max(fraction, 0.0), 1.0))

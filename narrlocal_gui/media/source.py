@@ -17,10 +17,8 @@ from narrlocal_gui.errors import MediaError
 from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES
 from narrlocal_gui.media.image_reader import ImageReader, is_image_file
 from narrlocal_gui.media.media_info import (
-    CancelCallback,
     MediaInfo,
     MediaKind,
-    ProgressCallback,
     check_media_path,
     describe,
     open_container,
@@ -28,6 +26,7 @@ from narrlocal_gui.media.media_info import (
     pick_video_stream,
 )
 from narrlocal_gui.media.video_reader import Frame, VideoReader
+from narrlocal_gui.progress import CancelCallback, ProgressCallback
 
 __all__ = ["FrameSource", "open_media", "sniff_kind"]
 

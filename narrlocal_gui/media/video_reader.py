@@ -53,17 +53,14 @@ from narrlocal_gui.errors import MediaError
 from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES, FrameCache
 from narrlocal_gui.media.media_info import (
     NOT_MEDIA,
-    CancelCallback,
     MediaInfo,
     MediaKind,
-    ProgressCallback,
     audio_fields,
     check_media_path,
     describe,
     open_container,
     pick_audio_stream,
     pick_video_stream,
-    report_progress,
 )
 from narrlocal_gui.media.yuv_colors import (
     YuvColors,
@@ -71,6 +68,7 @@ from narrlocal_gui.media.yuv_colors import (
     source_colors,
     yuv420_to_rgb,
 )
+from narrlocal_gui.progress import CancelCallback, ProgressCallback, report_progress
 
 __all__ = ["Frame", "Orientation", "VideoReader", "frame_rgb"]
 

@@ -57,14 +57,10 @@ import numpy as np
 from narrlocal_gui.core.model import Narration, Segment, Word
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.media.audio import open_audio_stream
-from narrlocal_gui.media.media_info import (
-    CancelCallback,
-    ProgressCallback,
-    describe,
-    report_progress,
-)
+from narrlocal_gui.media.media_info import describe
 from narrlocal_gui.narration.audio_windows import AudioTimeline, Samples
 from narrlocal_gui.narration.transcript_json import Transcript
+from narrlocal_gui.progress import CancelCallback, ProgressCallback, report_progress
 
 __all__ = ["MARGIN_SECONDS", "WINDOW_SECONDS", "AlignmentError", "align_text", "spoken_words"]
 

@@ -66,7 +66,7 @@ import numpy as np
 from narrlocal_gui.core.model import Narration, Segment, Word
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.media.audio import open_audio_stream
-from narrlocal_gui.media.media_info import CancelCallback, describe, report_progress
+from narrlocal_gui.media.media_info import describe
 from narrlocal_gui.narration.asr_models import (
     ASR_MODELS,
     DEFAULT_ASR_MODEL,
@@ -82,6 +82,7 @@ from narrlocal_gui.narration.audio_windows import (
 )
 from narrlocal_gui.narration.languages import WHISPER_LANGUAGES, language_name
 from narrlocal_gui.narration.transcript_json import Transcript
+from narrlocal_gui.progress import CancelCallback, report_progress
 
 __all__ = [
     "DEVICES",

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from narrlocal_gui.media.audio import AudioBlockStream
-from narrlocal_gui.media.media_info import CancelCallback, report_progress
+from narrlocal_gui.progress import CancelCallback, report_progress
 
 __all__ = ["AudioTimeline", "AudioWindow", "quietest_point", "recognition_windows"]
 

@@ -83,7 +83,7 @@ from typing import Any
 from narrlocal_gui.core.ids import new_id
 from narrlocal_gui.core.model import Narration, Phrase, Segment
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.media.media_info import CancelCallback, ProgressCallback, report_progress
+from narrlocal_gui.progress import CancelCallback, ProgressCallback, report_progress
 
 __all__ = [
     "CHUNK_CHARS",

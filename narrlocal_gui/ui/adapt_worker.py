@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 
-from narrlocal_gui.media.media_info import CancelCallback, ProgressCallback
+from narrlocal_gui.progress import CancelCallback, ProgressCallback
 from narrlocal_gui.ui.localizer_worker import pipeline_device
 from narrlocal_gui.ui.worker_thread import Worker
 

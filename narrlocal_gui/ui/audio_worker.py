@@ -14,7 +14,7 @@ import numpy.typing as npt
 from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.media.audio import AudioTrack, decode_audio, waveform_envelope
-from narrlocal_gui.media.media_info import CancelCallback, ProgressCallback
+from narrlocal_gui.progress import CancelCallback, ProgressCallback
 from narrlocal_gui.ui.worker_thread import Worker
 
 Decoded = tuple[AudioTrack | None, npt.NDArray[np.float32], npt.NDArray[np.float32]]

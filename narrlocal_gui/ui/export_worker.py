@@ -26,7 +26,8 @@ from narrlocal_gui.core.model import Project
 from narrlocal_gui.export.annotation_formats import export_annotations
 from narrlocal_gui.export.video_export import export_still, export_video
 from narrlocal_gui.export.video_options import ExportProgress, ExportResult, VideoExportOptions
-from narrlocal_gui.media.media_info import CancelCallback, ProgressCallback, describe
+from narrlocal_gui.media.media_info import describe
+from narrlocal_gui.progress import CancelCallback, ProgressCallback
 from narrlocal_gui.ui.worker_thread import Worker
 
 THREAD_NAME = "narrlocal-export"

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.core.model import Phrase
-from narrlocal_gui.media.media_info import CancelCallback, Cancelled, ProgressCallback
+from narrlocal_gui.progress import CancelCallback, Cancelled, ProgressCallback
 from narrlocal_gui.ui.worker_thread import Worker
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.media.media_info import CancelCallback, ProgressCallback
 from narrlocal_gui.media.source import FrameSource, open_media
+from narrlocal_gui.progress import CancelCallback, ProgressCallback
 from narrlocal_gui.render.frame_render import render_frame
 from narrlocal_gui.ui.worker_thread import Worker
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.core.project_io import load_project
-from narrlocal_gui.media.media_info import CancelCallback, Cancelled, ProgressCallback
+from narrlocal_gui.progress import CancelCallback, Cancelled, ProgressCallback
 from narrlocal_gui.ui.worker_thread import Worker
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from typing import TypeVar
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.media.media_info import Cancelled
+from narrlocal_gui.progress import Cancelled
 
 log = logging.getLogger(__name__)
 

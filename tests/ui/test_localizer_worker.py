@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from narrlocal_gui.core.model import Box, HeatSample, Phrase, TrackPoint
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseFailure, PhraseResult
-from narrlocal_gui.media.media_info import Cancelled
+from narrlocal_gui.progress import Cancelled
 from narrlocal_gui.ui.localizer_worker import (
     LOADING,
     THREAD_NAME,

@@ -197,7 +197,7 @@ def test_toggling_an_indicator_changes_the_rendered_pixels_and_undo_restores(
 def test_closing_while_a_video_is_being_indexed_joins_the_threads(
     window: MainWindow, qtbot: QtBot, media: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from narrlocal_gui.media.media_info import Cancelled
+    from narrlocal_gui.progress import Cancelled
     from narrlocal_gui.ui import media_worker
 
     started: list[bool] = []
@@ -225,7 +225,7 @@ def test_cancel_button_stops_opening_and_keeps_the_current_video(
 ) -> None:
     shown = _open(window, qtbot, media["clip"])
     project = window.document.project
-    from narrlocal_gui.media.media_info import Cancelled
+    from narrlocal_gui.progress import Cancelled
     from narrlocal_gui.ui import media_worker
 
     started: list[bool] = []
@@ -704,7 +704,7 @@ def test_an_imported_transcript_reaches_the_panel_and_the_timeline(
 def test_closing_during_a_narration_job_joins_its_thread(
     window: MainWindow, qtbot: QtBot, media: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from narrlocal_gui.media.media_info import Cancelled
+    from narrlocal_gui.progress import Cancelled
 
     started: list[bool] = []
 

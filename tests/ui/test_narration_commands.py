@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import Narration, Phrase, Project, Segment, VideoRef, Word
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.narration.asr import AsrOptions
 from narrlocal_gui.narration.transcript_json import Transcript
+from narrlocal_gui.progress import Cancelled
 from narrlocal_gui.ui.actions import build_actions
 from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.narration_commands import (

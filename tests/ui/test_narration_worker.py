@@ -14,9 +14,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import Narration, Segment, Word
-from narrlocal_gui.media.media_info import Cancelled
 from narrlocal_gui.narration.asr import AsrOptions, WhisperEngine
 from narrlocal_gui.narration.transcript_json import Transcript
+from narrlocal_gui.progress import Cancelled
 from narrlocal_gui.ui.narration_worker import NEEDS_VIDEO, NarrationWorker
 from narrlocal_gui.ui.worker_thread import WorkerThread
 from tests.media_factory import make_counter_clip

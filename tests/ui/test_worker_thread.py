@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.errors import MediaError
-from narrlocal_gui.media.media_info import Cancelled
+from narrlocal_gui.progress import Cancelled
 from narrlocal_gui.ui.worker_thread import (
     CancelFlag,
     JobCounter,

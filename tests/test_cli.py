@@ -3,6 +3,7 @@ user can cause is one readable line on stderr, never a traceback."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -14,7 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from narrlocal_gui import __version__, cli, demo
+from narrlocal_gui import __version__, demo
+from narrlocal_gui.cli.arguments import seconds_type
+from narrlocal_gui.cli.main import COMMANDS, main
 from narrlocal_gui.core.project_io import load_project
 from narrlocal_gui.core.visibility import visible_indicators
 from tests.media_factory import make_counter_clip, make_rotated_clip, make_truncated_clip
@@ -43,7 +46,7 @@ def demo_copy(demo_path: Path, tmp_path: Path) -> Path:
 
 def run(capfd: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
     """``main`` in-process; capfd (not capsys) so FFmpeg's own stderr would be seen too."""
-    code = cli.main([str(a) for a in argv])
+    code = main([str(a) for a in argv])
     out, err = capfd.readouterr()
     return code, out, err
 
@@ -57,7 +60,7 @@ def assert_one_error_line(err: str) -> None:
 
 def run_subprocess(*argv: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "narrlocal_gui.cli", *map(str, argv)],
+        [sys.executable, "-m", "narrlocal_gui.cli.main", *map(str, argv)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -87,7 +90,7 @@ def test_help_lists_the_subcommands(capfd: pytest.CaptureFixture[str]) -> None:
     ]
     for name in names:
         assert name in out
-    assert [c.name for c in cli.COMMANDS] == names
+    assert [c.name for c in COMMANDS] == names
 
 
 def test_version(capfd: pytest.CaptureFixture[str]) -> None:
@@ -113,7 +116,7 @@ def test_help_in_a_subprocess_loads_neither_qt_nor_torch_nor_numpy() -> None:
     assert "check" in done.stdout and done.stderr == ""
     code = (
         "import sys\n"
-        "from narrlocal_gui.cli import main\n"
+        "from narrlocal_gui.cli.main import main\n"
         "code = main(['--help'])\n"
         "names = ('PySide6', 'torch', 'numpy', 'av', 'cv2')\n"
         "heavy = sorted(m for m in names if m in sys.modules)\n"
@@ -129,18 +132,48 @@ def test_help_in_a_subprocess_loads_neither_qt_nor_torch_nor_numpy() -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("12.5", 12.5), ("0", 0.0), ("1:02.5", 62.5), ("1:00:01", 3601.0), (" 3 ", 3.0)],
+    [
+        ("12.5", 12.5),
+        ("0", 0.0),
+        ("1:02.5", 62.5),
+        ("1:00:01", 3601.0),
+        (" 3 ", 3.0),
+        ("1e3", 1000.0),
+        ("0:75", 75.0),
+    ],
 )
-def test_parse_time(text: str, seconds: float) -> None:
-    assert cli.parse_time(text) == pytest.approx(seconds)
+def test_seconds_type(text: str, seconds: float) -> None:
+    assert seconds_type()(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "-1", "1::2", "1:2:3:4", "nan", "inf", "1:-5"])
-def test_parse_time_rejects(text: str) -> None:
-    import argparse
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "not a time"),
+        ("abc", "not a time"),
+        ("1::2", "not a time"),
+        ("1:2:3:4", "not a time"),
+        ("nan", "not a time"),
+        ("inf", "not a time"),
+        ("1:-5", "not a time"),
+        ("-0.5:45", "not a time"),
+        ("-1", "must be 0 seconds or more, not '-1'"),
+    ],
+)
+def test_seconds_type_rejects(text: str, reason: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=reason):
+        seconds_type()(text)
 
-    with pytest.raises(argparse.ArgumentTypeError):
-        cli.parse_time(text)
+
+def test_seconds_type_bounds() -> None:
+    bounded = seconds_type(4.0, 600.0)
+    assert bounded("4") == 4.0
+    assert bounded("10:00") == 600.0
+    for text in ("3.9", "600.5", "10:01", "-5"):
+        with pytest.raises(
+            argparse.ArgumentTypeError, match=f"must be 4 to 600 seconds, not '{text}'"
+        ):
+            bounded(text)
 
 
 # --------------------------------------------------------------------------------------------

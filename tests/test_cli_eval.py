@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from narrlocal_gui import cli
+from narrlocal_gui.cli.main import main
 from tests.test_localizer_evaluation import make_square_dataset
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,7 +19,7 @@ LAST_LINE = re.compile(r"^pointing_accuracy=(\d\.\d{3}) center_prior=(\d\.\d{3})
 
 
 def run(capfd: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in argv])
+    code = main([str(a) for a in argv])
     out, err = capfd.readouterr()
     return code, out, err
 
@@ -171,9 +171,9 @@ def test_bad_method_checkpoint_and_options(
 def test_eval_help_loads_nothing_heavy() -> None:
     code = (
         "import sys\n"
-        "from narrlocal_gui import cli\n"
+        "from narrlocal_gui.cli.main import main\n"
         "try:\n"
-        "    cli.main(['eval', 'pointing', '--help'])\n"
+        "    main(['eval', 'pointing', '--help'])\n"
         "except SystemExit:\n"
         "    pass\n"
         "names = ('torch', 'numpy', 'cv2', 'av')\n"

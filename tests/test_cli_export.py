@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from narrlocal_gui import cli, cli_export
+from narrlocal_gui.cli.export import FORMAT_NAMES
+from narrlocal_gui.cli.main import COMMANDS
 from narrlocal_gui.core.project_io import save_project
 from narrlocal_gui.media.media_info import probe
 from narrlocal_gui.media.source import open_media
@@ -29,7 +30,7 @@ def project_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_registered_after_localize() -> None:
-    names = [c.name for c in cli.COMMANDS]
+    names = [c.name for c in COMMANDS]
     assert names.index("export") == names.index("localize") + 1
     assert names.index("export") < names.index("eval")
 
@@ -150,7 +151,7 @@ def test_format_names_match_the_annotation_exporter(
 ) -> None:
     from narrlocal_gui.export.annotation_formats import ANNOTATION_FORMATS
 
-    assert cli_export.FORMAT_NAMES == ANNOTATION_FORMATS
+    assert FORMAT_NAMES == ANNOTATION_FORMATS
     out = tmp_path / "phrases.srt"
     code, stdout, err = run(capfd, "export", project_file, "--format", "srt", "-o", out)
     assert code == 0, err

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from narrlocal_gui import cli
+from narrlocal_gui.cli.exit_codes import EXIT_OK, EXIT_USER_ERROR
 from narrlocal_gui.core.project_io import load_project, save_project
 from narrlocal_gui.export.annotation_formats import ANNOTATION_FORMATS, export_annotations
 from tests.test_cli import assert_one_error_line, run
@@ -28,7 +28,7 @@ def test_each_format_writes_what_the_library_writes(
 ) -> None:
     out = tmp_path / f"cli.{fmt}"
     code, _, err = run(capfd, "export", project_file, "--format", fmt, "-o", out)
-    assert code == cli.EXIT_OK, err
+    assert code == EXIT_OK, err
     reference = export_annotations(load_project(project_file), fmt, tmp_path / f"lib.{fmt}")
     assert out.read_bytes() == reference.read_bytes()
     assert out.stat().st_size > 0
@@ -39,7 +39,7 @@ def test_the_project_file_format(
 ) -> None:
     out = tmp_path / "copy.narrlocal"
     code, _, err = run(capfd, "export", project_file, "--format", "json", "-o", out)
-    assert code == cli.EXIT_OK, err
+    assert code == EXIT_OK, err
     assert load_project(out).phrases == load_project(project_file).phrases
 
 
@@ -49,11 +49,11 @@ def test_an_existing_output_needs_force(
     out = tmp_path / "boxes.csv"
     out.write_text("mine", encoding="utf-8")
     code, _, err = run(capfd, "export", project_file, "--format", "csv", "-o", out)
-    assert code == cli.EXIT_USER_ERROR
+    assert code == EXIT_USER_ERROR
     assert_one_error_line(err)
     assert out.read_text(encoding="utf-8") == "mine"
     code, _, err = run(capfd, "export", project_file, "--format", "csv", "-o", out, "--force")
-    assert code == cli.EXIT_OK, err
+    assert code == EXIT_OK, err
     assert out.read_text(encoding="utf-8").startswith("phrase,start,end,time,")
 
 
@@ -66,7 +66,7 @@ def test_a_project_without_frame_rate_is_one_error_line(
     save_project(replace(project, video=replace(project.video, fps=None)), path)
     out = tmp_path / "boxes.xml"
     code, _, err = run(capfd, "export", path, "--format", "cvat", "-o", out)
-    assert code == cli.EXIT_USER_ERROR
+    assert code == EXIT_USER_ERROR
     assert_one_error_line(err)
     assert "frame rate" in err
     assert not out.exists()
@@ -77,6 +77,6 @@ def test_an_unknown_format_is_refused(
 ) -> None:
     out = tmp_path / "boxes.yolo"
     code, _, err = run(capfd, "export", project_file, "--format", "yolo", "-o", out)
-    assert code == cli.EXIT_USER_ERROR
+    assert code == EXIT_USER_ERROR
     assert "Traceback" not in err
     assert not out.exists()

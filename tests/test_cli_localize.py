@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from narrlocal_gui import cli
-from narrlocal_gui.cli_localize import default_project_path
+from narrlocal_gui.cli.localize import default_project_path
+from narrlocal_gui.cli.main import COMMANDS
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.core.project_io import load_project
 from tests.media_factory import make_counter_clip
@@ -58,7 +58,7 @@ def _check_project(project: Project, width: int, height: int) -> None:
 
 
 def test_registered_after_align() -> None:
-    names = [c.name for c in cli.COMMANDS]
+    names = [c.name for c in COMMANDS]
     assert names.index("localize") == names.index("align") + 1
 
 

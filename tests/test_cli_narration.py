@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from narrlocal_gui import cli
-from narrlocal_gui.cli_narration import default_output
+from narrlocal_gui.cli.main import COMMANDS
+from narrlocal_gui.cli.narration import default_output
 from narrlocal_gui.narration.transcript_json import transcript_from_dict
 from tests.media_factory import make_counter_clip
 from tests.test_cli import assert_one_error_line, run
@@ -39,7 +39,7 @@ def text_file(tmp_path: Path) -> Path:
 
 
 def test_the_commands_are_registered() -> None:
-    names = [c.name for c in cli.COMMANDS]
+    names = [c.name for c in COMMANDS]
     assert "transcribe" in names and "align" in names
 
 

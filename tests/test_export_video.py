@@ -258,7 +258,7 @@ def test_a_range_starts_with_the_frame_shown_at_its_start(clip: Path) -> None:
 
 
 def test_one_render_path_for_player_cli_and_export() -> None:
-    for relative in ("ui/media_worker.py", "cli.py", "export/video_frames.py"):
+    for relative in ("ui/media_worker.py", "cli/frame.py", "export/video_frames.py"):
         tree = ast.parse((PACKAGE / relative).read_text(encoding="utf-8"))
         names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
         assert "render_frame" in names, relative

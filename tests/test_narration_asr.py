@@ -402,7 +402,7 @@ def test_heavy_engines_are_imported_only_when_used() -> None:
     # The GUI imports the narration modules at start; the engines load on first use.
     code = (
         "import sys\n"
-        "import narrlocal_gui.cli_narration, narrlocal_gui.narration.asr\n"
+        "import narrlocal_gui.cli.narration, narrlocal_gui.narration.asr\n"
         "import narrlocal_gui.narration.alignment, narrlocal_gui.narration.asr_models\n"
         "heavy = ('faster_whisper', 'ctranslate2', 'pocketsphinx', 'huggingface_hub',\n"
         "         'onnxruntime')\n"

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrlocal_gui import cli
+from narrlocal_gui.cli.main import main
 from narrlocal_gui.localizer.evaluation import load_pointing_dataset
 from narrlocal_gui.localizer.synth import (
     MANIFEST_NAME,
@@ -335,7 +335,7 @@ def test_settings_refuse_nonsense(change: dict[str, object]) -> None:
 # the command
 # --------------------------------------------------------------------------------------------
 def _cli(capfd: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = cli.main([str(a) for a in argv])
+    code = main([str(a) for a in argv])
     out, err = capfd.readouterr()
     return code, out, err
 

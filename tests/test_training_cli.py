@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from narrlocal_gui import cli
+from narrlocal_gui.cli.main import main
 from narrlocal_gui.localizer.training_data import find_training_videos
 from narrlocal_gui.localizer.training_features import extract_features
 from tests.training_helpers import FakeTextEncoder, FakeVideoEncoder, make_training_set
@@ -33,7 +33,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main(["train", *args])
+    code = main(["train", *args])
     out, err = capfd.readouterr()
     return code, out, err
 

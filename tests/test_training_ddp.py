@@ -48,7 +48,7 @@ def test_two_processes_train_on_different_shares(tmp_path: Path) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "narrlocal_gui.cli", "train", "--data", str(data), "--features", str(features),
+        "-m", "narrlocal_gui.cli.main", "train", "--data", str(data), "--features", str(features),
         "--out", str(out), "--epochs", "1", "--batch-size", "2", "--width", "16",
         "--heads", "2", "--frames", "2", "--device", "cpu",
     ]  # fmt: skip

@@ -1,6 +1,6 @@
 """``narrlocal transcribe`` and ``narrlocal align``: a video's narration as a transcript JSON.
 
-Registered in :data:`narrlocal_gui.cli.COMMANDS`. Importing this module is cheap (the
+Registered in :data:`narrlocal_gui.cli.main.COMMANDS`. Importing this module is cheap (the
 parsers need only the model names); faster-whisper, pocketsphinx and numpy are imported by
 the handlers. Both commands refuse to replace an existing output without ``--force`` before
 doing any work, show a progress line on stderr only when it is a terminal, and print a
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrlocal_gui.cli_common import check_output, fraction_progress, print_progress_line
+from narrlocal_gui.cli.output import check_output, fraction_progress, print_progress_line
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:

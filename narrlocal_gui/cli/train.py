@@ -11,7 +11,7 @@ Under ``torchrun`` every process runs this command; the first extracts the featu
 the others wait for them, each trains on its share of every epoch, and only the first
 writes files (docs/training.md).
 
-Registered in :data:`narrlocal_gui.cli.COMMANDS`; importing this module is cheap (torch is
+Registered in :data:`narrlocal_gui.cli.main.COMMANDS`; importing this module is cheap (torch is
 imported by the handler).
 """
 
@@ -28,12 +28,9 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from narrlocal_gui.cli_common import (
-    fmt_duration,
-    positive_number,
-    print_progress_line,
-    whole_number,
-)
+from narrlocal_gui.cli.arguments import positive_number, whole_number
+from narrlocal_gui.cli.exit_codes import EXIT_INTERRUPTED
+from narrlocal_gui.cli.output import fmt_duration, print_progress_line
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.localizer.feature_levels import FEATURE_LEVELS, feature_channels
 
@@ -56,7 +53,6 @@ TRAIN_DESCRIPTION = (
     "start it with torchrun (see docs/training.md)."
 )
 
-EXIT_INTERRUPTED = 130
 _WAIT_POLL_SECONDS = 2.0
 POSITIVE_INT = whole_number(1)
 COUNT = whole_number(0)

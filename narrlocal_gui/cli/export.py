@@ -6,7 +6,7 @@
 * ``narrlocal export PROJECT --format coco -o OUT.json``: the annotations in an exchange format
   (export/annotation_formats.py).
 
-Registered in :data:`narrlocal_gui.cli.COMMANDS`. Importing this module is cheap; the
+Registered in :data:`narrlocal_gui.cli.main.COMMANDS`. Importing this module is cheap; the
 handler imports numpy, PyAV and the exporters. The output is refused before any work when it
 exists without ``--force``. A progress line goes to stderr when it is a terminal; stdout gets
 the path written.
@@ -20,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrlocal_gui.cli_common import check_output, print_progress_line
+from narrlocal_gui.cli.arguments import seconds_type
+from narrlocal_gui.cli.output import check_output, print_progress_line
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -58,8 +59,6 @@ _VIDEO_OPTIONS = ("crf", "preset", "audio", "start", "end")
 
 
 def configure_export(parser: argparse.ArgumentParser) -> None:
-    from narrlocal_gui.cli import parse_time
-
     parser.add_argument("project", type=Path, metavar="PROJECT", help="a NarrLocal project file")
     parser.add_argument(
         "-o", "--output", type=Path, required=True, metavar="OUT", help="the file to write"
@@ -67,7 +66,7 @@ def configure_export(parser: argparse.ArgumentParser) -> None:
     what = parser.add_mutually_exclusive_group()
     what.add_argument(
         "--still",
-        type=parse_time,
+        type=seconds_type(),
         metavar="T",
         help="write the frame shown at T (seconds or m:ss) as a PNG instead of the video",
     )
@@ -94,9 +93,9 @@ def configure_export(parser: argparse.ArgumentParser) -> None:
         "(copy when every MP4 player can play it, else AAC)",
     )
     video.add_argument(
-        "--start", type=parse_time, metavar="T", help="export from T (seconds or m:ss)"
+        "--start", type=seconds_type(), metavar="T", help="export from T (seconds or m:ss)"
     )
-    video.add_argument("--end", type=parse_time, metavar="T", help="export up to T")
+    video.add_argument("--end", type=seconds_type(), metavar="T", help="export up to T")
     parser.add_argument("--force", action="store_true", help="replace OUT if it exists")
 
 

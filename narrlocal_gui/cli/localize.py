@@ -6,7 +6,7 @@ every phrase is localized (localizer/pipeline.py, the same code the GUI worker r
 project written is what the GUI opens: the video (with its duration, size and rate), the
 narration, the phrases and one indicator per phrase (a box track, heat maps and a score).
 
-Registered in :data:`narrlocal_gui.cli.COMMANDS`. Importing this module is cheap; numpy,
+Registered in :data:`narrlocal_gui.cli.main.COMMANDS`. Importing this module is cheap; numpy,
 torch, PyAV and the models are imported by the handler. The output is refused, before any
 work, when it exists without ``--force``. Progress goes to stderr only when it is a
 terminal; stdout gets one summary line. A phrase that cannot be localized is skipped with a
@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrlocal_gui.cli_common import check_output, frame_rate, print_progress_line, seconds_type
+from narrlocal_gui.cli.arguments import frame_rate, seconds_type
+from narrlocal_gui.cli.output import check_output, print_progress_line
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def configure_localize(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--window",
-        type=seconds_type(600),
+        type=seconds_type(maximum=600),
         default=5.0,
         metavar="S",
         help="seconds of video before and after each phrase (default 5)",

@@ -1,7 +1,7 @@
 """``narrlocal synth``: write a synthetic narrated-video data set with exact ground truth
 (narrlocal_gui/localizer/synth.py, docs/synth.md).
 
-Registered in :data:`narrlocal_gui.cli.COMMANDS`. Only argparse-level code runs at import;
+Registered in :data:`narrlocal_gui.cli.main.COMMANDS`. Only argparse-level code runs at import;
 numpy, PyAV and the generator are imported by the handler. A non-empty output folder is
 refused before any work unless ``--force``.
 """
@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from narrlocal_gui.cli_common import fmt_duration, frame_rate, print_progress_line, whole_number
+from narrlocal_gui.cli.arguments import frame_rate, seconds_type, whole_number
+from narrlocal_gui.cli.output import fmt_duration, print_progress_line
 from narrlocal_gui.errors import UserFacingError
 
 __all__ = ["SYNTH_DESCRIPTION", "SYNTH_SUMMARY", "configure_synth", "run_synth"]
@@ -29,16 +30,6 @@ SYNTH_DESCRIPTION = (
     "eval_<split>.json (the pointing evaluation format), OUT_DIR/splits.json and "
     "OUT_DIR/manifest.json. The same seed gives the same data set."
 )
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 4.0 <= value <= 600.0:  # NaN fails too
-        raise argparse.ArgumentTypeError(f"must be 4 to 600 seconds, not {text!r}")
-    return value
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -88,7 +79,7 @@ def configure_synth(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--seconds",
-        type=_seconds,
+        type=seconds_type(4.0, 600.0),
         default=8.0,
         metavar="S",
         help="length of each clip, 4 to 600 (default 8)",

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from narrlocal_gui.cli_common import frame_rate, print_progress_line, seconds_type
+from narrlocal_gui.cli.arguments import frame_rate, seconds_type
+from narrlocal_gui.cli.output import print_progress_line
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -29,9 +30,10 @@ __all__ = ["EVAL_DESCRIPTION", "EVAL_SUMMARY", "configure_eval", "format_report"
 EVAL_SUMMARY = "measure localization accuracy on an annotated set (pointing game)"
 EVAL_DESCRIPTION = (
     "Evaluate localization methods. 'pointing' runs a method on every item of an annotated "
-    "set (see ../shared/eval/README.md) and reports the fraction of items whose predicted "
-    "pixel falls inside a ground-truth box, per method and per kind, always beside the "
-    "centre-prior and optical-flow baselines."
+    "set (a JSON file of phrases, each with boxes on one frame of a video or photo; the "
+    "format is described in docs/evaluation.md) and reports the fraction of items whose "
+    "predicted pixel falls inside a ground-truth box, per method and per kind, always "
+    "beside the centre-prior and optical-flow baselines."
 )
 
 BASELINES = ("centre", "flow")

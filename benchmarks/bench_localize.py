@@ -150,7 +150,7 @@ def main() -> None:
 
     from narrlocal_gui.core.model import Phrase
     from narrlocal_gui.localizer.pipeline import covered_seconds
-    from narrlocal_gui.media.media_info import probe
+    from narrlocal_gui.media.probe import probe
 
     duration = probe(args.video).duration
     t0 = time.perf_counter()

@@ -183,7 +183,7 @@ def _info_lines(info: MediaInfo) -> list[str]:
 def _run_info(args: argparse.Namespace) -> int:
     import json
 
-    from narrlocal_gui.media.media_info import probe
+    from narrlocal_gui.media.probe import probe
 
     info = probe(args.media)
     if args.json:
@@ -240,7 +240,7 @@ def _configure_check(parser: argparse.ArgumentParser) -> None:
 
 
 def _video_line(project: Project, problems: list[str]) -> str:
-    from narrlocal_gui.media.media_info import probe
+    from narrlocal_gui.media.probe import probe
 
     video = project.video
     if video is None:

@@ -176,7 +176,8 @@ def run_localize(args: argparse.Namespace) -> int:
         covered_seconds,
         localize_phrases,
     )
-    from narrlocal_gui.media.media_info import MediaKind, check_media_path, probe
+    from narrlocal_gui.media.media_info import MediaKind, check_media_path
+    from narrlocal_gui.media.probe import probe
     from narrlocal_gui.narration.phrases import extract_phrases
 
     started = time.perf_counter()

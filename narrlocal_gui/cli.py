@@ -35,6 +35,7 @@ from narrlocal_gui import (
     cli_train,
 )
 from narrlocal_gui.cli_common import check_output, fraction_progress
+from narrlocal_gui.core.byte_sizes import KIB
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -89,9 +90,9 @@ def _fmt_time(seconds: float) -> str:
 def _fmt_bytes(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000.0 or unit == "GB":
+        if value < KIB or unit == "GB":
             return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000.0
+        value /= KIB
     return f"{size} bytes"
 
 

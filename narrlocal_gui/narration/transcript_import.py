@@ -29,6 +29,7 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
+from narrlocal_gui.core.byte_sizes import MIB
 from narrlocal_gui.core.model import Narration, Segment, Word
 from narrlocal_gui.narration.transcript_json import (
     Transcript,
@@ -68,7 +69,7 @@ _SUFFIX_KINDS = {
 
 #: A transcript of several hours is well under 1 MB; anything past this is not a transcript,
 #: and reading it whole (a video renamed .srt) would only waste memory.
-MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
+MAX_TRANSCRIPT_BYTES = 20 * MIB
 
 
 @dataclass(frozen=True, slots=True)
@@ -1000,8 +1001,8 @@ def _binary(name: str) -> TranscriptError:
 
 def _too_big(name: str, size: int) -> TranscriptError:
     return _error(
-        f"{name} is {size / 1e6:.0f} MB, too large for a transcript "
-        f"(at most {MAX_TRANSCRIPT_BYTES / 1e6:.0f} MB); choose the transcript file itself."
+        f"{name} is {size / MIB:.0f} MB, too large for a transcript "
+        f"(at most {MAX_TRANSCRIPT_BYTES / MIB:.0f} MB); choose the transcript file itself."
     )
 
 

@@ -44,7 +44,7 @@ def phrases_of(video: Path, transcript: Path | None) -> list[dict[str, Any]]:
     from narrlocal_gui.narration.phrases import extract_phrases
 
     if transcript is not None:
-        from narrlocal_gui.narration.transcript_import import read_transcript
+        from narrlocal_gui.narration.transcripts.reader import read_transcript
 
         narration = read_transcript(transcript).transcript.narration
     else:

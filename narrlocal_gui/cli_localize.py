@@ -146,7 +146,7 @@ def _check_method(name: str, checkpoint: Path | None) -> None:
 def _narration(args: argparse.Namespace, info: MediaInfo) -> Transcript:
     video: Path = args.video
     if args.transcript is not None:
-        from narrlocal_gui.narration.transcript_import import read_transcript
+        from narrlocal_gui.narration.transcripts.reader import read_transcript
 
         imported = read_transcript(args.transcript, media_duration=info.duration)
         if not imported.needs_alignment:

@@ -44,7 +44,7 @@ def phrases_of(video: Path, transcript: Path | None) -> list[dict[str, Any]]:
     from narrlocal_gui.narration.phrases import extract_phrases
 
     if transcript is not None:
-        from narrlocal_gui.narration.transcript_import import read_transcript
+        from narrlocal_gui.narration.transcripts.reader import read_transcript
 
         narration = read_transcript(transcript).transcript.narration
     else:
@@ -150,7 +150,7 @@ def main() -> None:
 
     from narrlocal_gui.core.model import Phrase
     from narrlocal_gui.localizer.pipeline import covered_seconds
-    from narrlocal_gui.media.media_info import probe
+    from narrlocal_gui.media.probe import probe
 
     duration = probe(args.video).duration
     t0 = time.perf_counter()

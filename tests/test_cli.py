@@ -524,7 +524,7 @@ def test_a_bug_is_one_line_and_a_logged_traceback(
     def broken(path: object) -> None:
         raise RuntimeError("something impossible\nhappened")
 
-    monkeypatch.setattr("narrlocal_gui.media.media_info.probe", broken)
+    monkeypatch.setattr("narrlocal_gui.media.probe.probe", broken)
     code, _, err = run(capfd, "info", clip)
     assert code == 70
     assert_one_error_line(err)
@@ -540,7 +540,7 @@ def test_ctrl_c_exits_130_quietly(
     def interrupted(path: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("narrlocal_gui.media.media_info.probe", interrupted)
+    monkeypatch.setattr("narrlocal_gui.media.probe.probe", interrupted)
     code, out, err = run(capfd, "info", clip)
     assert code == 130
     assert out == "" and err == ""
@@ -552,7 +552,7 @@ def test_an_os_error_is_one_line(
     def denied(path: object) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("narrlocal_gui.media.media_info.probe", denied)
+    monkeypatch.setattr("narrlocal_gui.media.probe.probe", denied)
     code, _, err = run(capfd, "info", clip)
     assert code == 2
     assert_one_error_line(err)

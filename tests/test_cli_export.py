@@ -12,7 +12,7 @@ from PIL import Image
 from narrlocal_gui.cli.export import FORMAT_NAMES
 from narrlocal_gui.cli.main import COMMANDS
 from narrlocal_gui.core.project_io import save_project
-from narrlocal_gui.media.media_info import probe
+from narrlocal_gui.media.probe import probe
 from narrlocal_gui.media.source import open_media
 from narrlocal_gui.render.frame_render import render_frame
 from tests.media_factory import make_counter_clip

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from narrlocal_gui.core.clock import PlaybackClock, shuttle_rate, step_frames
@@ -138,3 +139,14 @@ def test_step_frames_is_exact_for_variable_frame_rate() -> None:
     assert step_frames(times, 0.0, -3) == 0.0
     assert step_frames(times, 0.3, 10) == 0.31
     assert step_frames([], 1.0, 1) == 0.0
+
+
+def test_step_frames_ignores_float_noise_in_the_time() -> None:
+    # Frame times as the packet index stores them; the position as i / fps gives it.
+    stored = (np.arange(3600 * 30, dtype=np.int64) * 512).astype(np.float64) * (1.0 / 15360)
+    for i in (1, 1000, 54_321, 107_998):
+        t = i / 30.0
+        assert step_frames(stored, t, 1) == stored[i + 1]
+        assert step_frames(stored, float(np.nextafter(t, -np.inf)), 1) == stored[i + 1]
+        assert step_frames(stored, t, -1) == stored[i - 1]
+        assert step_frames(stored, t, 0) == stored[i]

@@ -45,7 +45,7 @@ from narrlocal_gui.export.video_options import (
     ExportProgress,
     VideoExportOptions,
 )
-from narrlocal_gui.media.media_info import probe
+from narrlocal_gui.media.probe import probe
 from narrlocal_gui.media.source import open_media
 from narrlocal_gui.media.video_reader import VideoReader
 from narrlocal_gui.progress import Cancelled

@@ -10,7 +10,8 @@ import pytest
 
 from narrlocal_gui.media.audio import decode_audio
 from narrlocal_gui.media.image_reader import ImageReader
-from narrlocal_gui.media.media_info import MediaKind, probe
+from narrlocal_gui.media.media_info import MediaKind
+from narrlocal_gui.media.probe import probe
 from narrlocal_gui.media.source import open_media
 from narrlocal_gui.media.video_reader import VideoReader, frame_rgb
 

@@ -12,7 +12,8 @@ import pytest
 
 from narrlocal_gui.errors import MediaError, UserFacingError
 from narrlocal_gui.media.image_reader import IMAGE_DURATION, ImageReader
-from narrlocal_gui.media.media_info import MediaInfo, MediaKind, probe
+from narrlocal_gui.media.media_info import MediaInfo, MediaKind
+from narrlocal_gui.media.probe import probe
 from narrlocal_gui.media.source import FrameSource, open_media, sniff_kind
 from narrlocal_gui.media.video_reader import VideoReader
 from tests.media_factory import (

@@ -14,19 +14,21 @@ import pytest
 
 from narrlocal_gui.core.model import Narration, Segment, Word
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.narration.transcript_import import (
-    MAX_TRANSCRIPT_BYTES,
-    TRANSCRIPT_SUFFIXES,
-    ImportedTranscript,
-    TranscriptKind,
-    decode_transcript_bytes,
-    parse_transcript,
-    read_transcript,
-)
 from narrlocal_gui.narration.transcript_json import (
     Transcript,
     TranscriptError,
     write_transcript_json,
+)
+from narrlocal_gui.narration.transcripts.imported import (
+    MAX_TRANSCRIPT_BYTES,
+    TRANSCRIPT_SUFFIXES,
+    ImportedTranscript,
+    TranscriptKind,
+)
+from narrlocal_gui.narration.transcripts.reader import (
+    decode_transcript_bytes,
+    parse_transcript,
+    read_transcript,
 )
 
 SRT = """1

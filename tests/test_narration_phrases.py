@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from narrlocal_gui.core.model import Narration, Phrase, Segment, Word
+from narrlocal_gui.narration import phrase_rules, phrase_times
 from narrlocal_gui.narration import phrases as phrases_module
+from narrlocal_gui.narration.phrase_rules import MAX_PHRASE_WORDS
+from narrlocal_gui.narration.phrase_times import PAUSE_BOUNDARY_S
 from narrlocal_gui.narration.phrases import (
-    MAX_PHRASE_WORDS,
-    PAUSE_BOUNDARY_S,
     PhraseError,
     content_words,
     extract_phrases,
@@ -203,10 +204,10 @@ def test_a_capitalised_asr_segment_starts_a_new_sentence(nlp: Any) -> None:
         "the length you cut your strips to",
         "You're going to take your first two",
     ]
-    assert phrases_module._starts_sentence("You're going")
-    assert not phrases_module._starts_sentence("I fold the tape")
-    assert not phrases_module._starts_sentence("I'm folding it")
-    assert not phrases_module._starts_sentence("and then")
+    assert phrase_times._starts_sentence("You're going")
+    assert not phrase_times._starts_sentence("I fold the tape")
+    assert not phrase_times._starts_sentence("I'm folding it")
+    assert not phrase_times._starts_sentence("and then")
 
 
 def test_a_long_pause_between_cues_is_a_sentence_boundary(nlp: Any) -> None:
@@ -296,14 +297,14 @@ def _long_narration(cases: int) -> Narration:
 def test_chunked_parsing_gives_the_same_phrases(nlp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     text = " ".join(case.text for case in PHRASE_TABLE if case.text.rstrip()[-1] in ".?!")
     whole = split_into_phrases(text)
-    monkeypatch.setattr(phrases_module, "CHUNK_CHARS", 250)
+    monkeypatch.setattr(phrase_rules, "CHUNK_CHARS", 250)
     assert split_into_phrases(text) == whole
 
 
 def test_an_unpunctuated_run_on_longer_than_a_chunk_still_splits(
     nlp: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(phrases_module, "CHUNK_CHARS", 300)
+    monkeypatch.setattr(phrase_rules, "CHUNK_CHARS", 300)
     run_on = " ".join(
         case.text.lower().rstrip(".?!").replace(",", "") for case in PHRASE_TABLE[:25]
     )
@@ -316,7 +317,7 @@ def test_an_unpunctuated_run_on_longer_than_a_chunk_still_splits(
 
 
 def test_progress_rises_to_one(nlp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(phrases_module, "CHUNK_CHARS", 300)
+    monkeypatch.setattr(phrase_rules, "CHUNK_CHARS", 300)
     seen: list[float] = []
     result = extract_phrases(_long_narration(40), progress=seen.append)
     assert result
@@ -327,7 +328,7 @@ def test_progress_rises_to_one(nlp: Any, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_cancel_stops_between_chunks(nlp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(phrases_module, "CHUNK_CHARS", 300)
+    monkeypatch.setattr(phrase_rules, "CHUNK_CHARS", 300)
     polls = 0
 
     def cancel() -> bool:

@@ -33,7 +33,7 @@ def configure_check(parser: argparse.ArgumentParser) -> None:
 
 
 def _video_line(project: Project, problems: list[str]) -> str:
-    from narrlocal_gui.media.media_info import probe
+    from narrlocal_gui.media.probe import probe
 
     video = project.video
     if video is None:

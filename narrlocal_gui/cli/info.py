@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from narrlocal_gui.cli.exit_codes import EXIT_OK
 from narrlocal_gui.cli.output import fmt_fps, fmt_time
+from narrlocal_gui.core.byte_sizes import KIB
 
 if TYPE_CHECKING:
     from narrlocal_gui.media.media_info import MediaInfo
@@ -27,9 +28,9 @@ INFO_DESCRIPTION = (
 def _fmt_bytes(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000.0 or unit == "GB":
+        if value < KIB or unit == "GB":
             return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000.0
+        value /= KIB
     return f"{size} bytes"
 
 
@@ -97,7 +98,7 @@ def _info_lines(info: MediaInfo) -> list[str]:
 def run_info(args: argparse.Namespace) -> int:
     import json
 
-    from narrlocal_gui.media.media_info import probe
+    from narrlocal_gui.media.probe import probe
 
     info = probe(args.media)
     if args.json:

@@ -147,7 +147,7 @@ def _check_method(name: str, checkpoint: Path | None) -> None:
 def _narration(args: argparse.Namespace, info: MediaInfo) -> Transcript:
     video: Path = args.video
     if args.transcript is not None:
-        from narrlocal_gui.narration.transcript_import import read_transcript
+        from narrlocal_gui.narration.transcripts.reader import read_transcript
 
         imported = read_transcript(args.transcript, media_duration=info.duration)
         if not imported.needs_alignment:
@@ -177,7 +177,8 @@ def run_localize(args: argparse.Namespace) -> int:
         covered_seconds,
         localize_phrases,
     )
-    from narrlocal_gui.media.media_info import MediaKind, check_media_path, probe
+    from narrlocal_gui.media.media_info import MediaKind, check_media_path
+    from narrlocal_gui.media.probe import probe
     from narrlocal_gui.narration.phrases import extract_phrases
 
     started = time.perf_counter()

@@ -8,9 +8,10 @@ monotonic wall clock. Widgets poll :meth:`PlaybackClock.position` from a timer.
 
 from __future__ import annotations
 
-import bisect
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+
+from narrlocal_gui.core.frame_times import FrameTimes, frame_index_at
 
 MasterClock = Callable[[], float | None]
 
@@ -133,7 +134,7 @@ def shuttle_rate(current: float, playing: bool, key: str) -> float | None:
     return sign * faster
 
 
-def step_frames(frame_times: Sequence[float], t: float, n: int) -> float:
+def step_frames(frame_times: FrameTimes, t: float, n: int) -> float:
     """The time of the frame ``n`` frames from the one shown at ``t`` (clamped to the clip).
 
     ``frame_times`` are the sorted presentation times of every frame, so this is exact for
@@ -141,6 +142,6 @@ def step_frames(frame_times: Sequence[float], t: float, n: int) -> float:
     """
     if len(frame_times) == 0:
         return 0.0
-    current = max(bisect.bisect_right(frame_times, t + 1e-9) - 1, 0)
+    current = frame_index_at(frame_times, t)
     target = min(max(current + n, 0), len(frame_times) - 1)
     return float(frame_times[target])

@@ -18,12 +18,14 @@ import functools
 import platform
 import sys
 
+from narrlocal_gui.core.byte_sizes import MIB
+
 __all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_freed_memory"]
 
 #: Blocks up to this size come from the heap (glibc's maximum: 32 MiB on 64-bit, a 4K frame).
-MMAP_THRESHOLD = 32 * 1024 * 1024
+MMAP_THRESHOLD = 32 * MIB
 #: Free memory at the heap top is kept up to this much.
-TRIM_THRESHOLD = 256 * 1024 * 1024
+TRIM_THRESHOLD = 256 * MIB
 
 # mallopt parameter numbers from glibc's <malloc.h>.
 _M_TRIM_THRESHOLD = -1

@@ -268,7 +268,7 @@ def clips_for_video(
     """
     from narrlocal_gui.localizer.pipeline import grid_times
     from narrlocal_gui.narration.phrases import content_words, extract_phrases
-    from narrlocal_gui.narration.transcript_import import read_transcript
+    from narrlocal_gui.narration.transcripts.reader import read_transcript
 
     keep = has_words if has_words is not None else (lambda text: bool(content_words(text)))
     imported = read_transcript(video.transcript, media_duration=duration)

@@ -39,6 +39,7 @@ from av.audio.frame import AudioFrame
 from av.audio.stream import AudioStream
 from av.packet import Packet
 
+from narrlocal_gui.core.byte_sizes import MIB
 from narrlocal_gui.errors import MediaError
 from narrlocal_gui.media.media_info import (
     check_media_path,
@@ -65,7 +66,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 DEFAULT_SAMPLE_RATE = 48000
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+DEFAULT_MAX_BYTES = 512 * MIB
 _BYTES_PER_SAMPLE = 4  # float32
 _FALLBACK_RATES = (24000, 16000, 12000, 8000)
 # Gaps or overlaps in timestamps below this are codec rounding, not lost data.

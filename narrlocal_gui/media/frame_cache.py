@@ -11,10 +11,12 @@ from collections import OrderedDict
 
 import numpy as np
 
+from narrlocal_gui.core.byte_sizes import MIB
+
 __all__ = ["DEFAULT_CACHE_BYTES", "MAX_CACHE_BYTES", "FrameCache"]
 
-DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
-MAX_CACHE_BYTES = 512 * 1024 * 1024
+DEFAULT_CACHE_BYTES = 256 * MIB
+MAX_CACHE_BYTES = 512 * MIB
 
 
 class FrameCache:

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from narrlocal_gui.errors import MediaError
+from narrlocal_gui.media.frame import Frame
 from narrlocal_gui.media.media_info import (
     NO_AUDIO,
     MediaInfo,
@@ -29,7 +30,6 @@ from narrlocal_gui.media.media_info import (
     check_media_path,
     describe,
 )
-from narrlocal_gui.media.video_reader import Frame
 
 __all__ = ["IMAGE_DURATION", "IMAGE_FORMATS", "ImageReader"]
 

@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from narrlocal_gui.errors import MediaError
+from narrlocal_gui.media.frame import Frame
 from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES
 from narrlocal_gui.media.image_reader import ImageReader, is_image_file
 from narrlocal_gui.media.media_info import (
@@ -25,7 +26,7 @@ from narrlocal_gui.media.media_info import (
     pick_audio_stream,
     pick_video_stream,
 )
-from narrlocal_gui.media.video_reader import Frame, VideoReader
+from narrlocal_gui.media.video_reader import VideoReader
 from narrlocal_gui.progress import CancelCallback, ProgressCallback
 
 __all__ = ["FrameSource", "open_media", "sniff_kind"]
@@ -93,7 +94,7 @@ def open_media(
     """Open a video or a still image for display.
 
     An audio-only file is refused (it has no pictures); use
-    :func:`~narrlocal_gui.media.media_info.probe` to describe it.
+    :func:`~narrlocal_gui.media.probe.probe` to describe it.
     """
     p = check_media_path(path)
     is_image, animated = is_image_file(p)

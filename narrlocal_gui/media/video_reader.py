@@ -2,7 +2,8 @@
 
 Opening a :class:`VideoReader` reads every packet of the video stream once, without
 decoding (about a second per hour of video), and keeps their presentation timestamps and
-keyframe flags. That index is the ground truth for everything else:
+keyframe flags (:mod:`~narrlocal_gui.media.packet_index`). That index is the ground truth
+for everything else:
 
 * frame times are exact, also for variable frame rate;
 * the duration is what the file really contains (a truncated recording keeps the header of
@@ -23,7 +24,8 @@ when none precedes it), as a player would. A partial packet at the very end of a
 file is left out of the index and never reaches the decoder.
 
 Pictures are RGB ``uint8`` arrays of shape (height, width, 3), turned upright according to
-the stream's display matrix (rotation and mirroring, following FFmpeg's own rules), and
+the stream's display matrix (rotation and mirroring, following FFmpeg's own rules: see
+:mod:`~narrlocal_gui.media.orientation`), and
 read-only. A reader may be shared between threads: decoding is serialised by a lock.
 """
 
@@ -33,23 +35,22 @@ import math
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from fractions import Fraction
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import av
 import av.container
 import numpy as np
 from av.packet import Packet
-from av.sidedata.sidedata import Type as SideDataType
 from av.video.frame import VideoFrame
 from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 
+from narrlocal_gui.core.frame_times import frame_index_at
 from narrlocal_gui.errors import MediaError
+from narrlocal_gui.media.frame import Frame
 from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES, FrameCache
 from narrlocal_gui.media.media_info import (
     NOT_MEDIA,
@@ -62,265 +63,21 @@ from narrlocal_gui.media.media_info import (
     pick_audio_stream,
     pick_video_stream,
 )
+from narrlocal_gui.media.orientation import IDENTITY, Orientation, orientation_of
+from narrlocal_gui.media.packet_index import build_packet_index, declared_rate
 from narrlocal_gui.media.yuv_colors import (
     YuvColors,
     fast_path_colors,
     source_colors,
     yuv420_to_rgb,
 )
-from narrlocal_gui.progress import CancelCallback, ProgressCallback, report_progress
+from narrlocal_gui.progress import CancelCallback, ProgressCallback
 
-__all__ = ["Frame", "Orientation", "VideoReader", "frame_rgb"]
+__all__ = ["VideoReader", "frame_rgb"]
 
 # Decoding this many frames costs about as much as a seek (demuxer reposition + decoder
 # flush + the keyframe itself), so a short jump forward is cheaper without seeking.
 _SEEK_COST_FRAMES = 8
-# Used only when a stream declares no usable frame rate at all.
-_FALLBACK_FPS = 25.0
-# Times computed by callers (i / fps) can land a hair before the stored frame time.
-_TIME_EPSILON = 1e-6
-_PROGRESS_EVERY = 2048
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Frame:
-    """One decoded picture: frame ``index`` shown from ``time`` (seconds of media time)."""
-
-    index: int
-    time: float
-    image: np.ndarray
-
-    def __post_init__(self) -> None:
-        if self.index < 0:
-            raise ValueError(f"frame index must be >= 0, not {self.index}")
-        if not math.isfinite(self.time):
-            raise ValueError(f"frame time must be finite, not {self.time}")
-        img = self.image
-        if not isinstance(img, np.ndarray) or img.dtype != np.uint8:
-            raise ValueError("frame image must be a uint8 numpy array")
-        if img.ndim != 3 or img.shape[2] != 3 or img.shape[0] == 0 or img.shape[1] == 0:
-            raise ValueError(f"frame image must have shape (H, W, 3), not {img.shape}")
-        # Frames are shared through the cache, so nobody may change one in place.
-        img.setflags(write=False)
-
-    @property
-    def width(self) -> int:
-        return int(self.image.shape[1])
-
-    @property
-    def height(self) -> int:
-        return int(self.image.shape[0])
-
-
-@dataclass(frozen=True, slots=True)
-class Orientation:
-    """How to turn a stored picture upright: quarter turns, then optional mirroring.
-
-    ``rotation`` is the clockwise display rotation in degrees (reported in
-    :class:`MediaInfo`); ``quarter_turns`` is the equivalent ``np.rot90`` count
-    (counter-clockwise); the flips are applied after turning.
-    """
-
-    rotation: int
-    quarter_turns: int
-    vflip: bool = False
-    hflip: bool = False
-
-    def __post_init__(self) -> None:
-        if self.rotation not in (0, 90, 180, 270):
-            raise ValueError(f"rotation must be 0, 90, 180 or 270, not {self.rotation}")
-        if self.quarter_turns not in (0, 1, 2, 3):
-            raise ValueError(f"quarter_turns must be 0..3, not {self.quarter_turns}")
-
-    @property
-    def is_identity(self) -> bool:
-        return self.quarter_turns == 0 and not self.vflip and not self.hflip
-
-    @property
-    def swaps_axes(self) -> bool:
-        return self.quarter_turns % 2 == 1
-
-    def apply(self, image: np.ndarray) -> np.ndarray:
-        if self.is_identity:
-            return image
-        out = np.rot90(image, self.quarter_turns) if self.quarter_turns else image
-        if self.vflip:
-            out = out[::-1]
-        if self.hflip:
-            out = out[:, ::-1]
-        return np.ascontiguousarray(out)
-
-    @classmethod
-    def from_display_matrix(cls, matrix: Sequence[int]) -> Orientation:
-        """Orientation for an FFmpeg display matrix (9 ints, 16.16 fixed point).
-
-        Mirrors the autorotation of the ``ffmpeg`` command line so pictures look the same
-        as in FFmpeg-based players.
-        """
-        m = [float(v) / 65536.0 for v in matrix[:6]]
-        sx = math.hypot(m[0], m[3])
-        sy = math.hypot(m[1], m[4])
-        if sx == 0.0 or sy == 0.0:
-            return IDENTITY
-        theta = float(round(math.degrees(math.atan2(m[1] / sy, m[0] / sx))))
-        theta -= 360.0 * math.floor(theta / 360.0 + 0.9 / 360.0)
-        if abs(theta - 90.0) < 1.0:
-            # FFmpeg: transpose=cclock_flip when m[3] > 0, else transpose=clock.
-            return cls(90, 1, vflip=True) if m[3] > 0 else cls(90, 3)
-        if abs(theta - 180.0) < 1.0:
-            hflip, vflip = m[0] < 0, m[4] < 0
-            if hflip and vflip:
-                return cls(180, 2)
-            return cls(180, 0, vflip=vflip, hflip=hflip)
-        if abs(theta - 270.0) < 1.0:
-            # FFmpeg: transpose=clock_flip when m[3] < 0, else transpose=cclock.
-            return cls(270, 3, vflip=True) if m[3] < 0 else cls(270, 1)
-        if abs(theta) < 1.0 or abs(theta - 360.0) < 1.0:
-            return cls(0, 0, vflip=m[4] < 0)
-        # Arbitrary angles are rare enough (and FFmpeg pads them) that the nearest quarter
-        # turn is the useful answer.
-        quarter = round(theta / 90.0) % 4
-        return cls(quarter * 90, (4 - quarter) % 4)
-
-    @classmethod
-    def from_rotation(cls, clockwise_degrees: int) -> Orientation:
-        quarter = round(clockwise_degrees / 90.0) % 4
-        return cls(quarter * 90, (4 - quarter) % 4)
-
-
-IDENTITY = Orientation(0, 0)
-
-
-def _orientation_of(frame: VideoFrame, stream: VideoStream) -> Orientation:
-    # PyAV's type hints call side_data a TypedDict; at run time it is keyed by side-data Type.
-    side_data: Any = frame.side_data
-    try:
-        side = side_data.get(SideDataType.DISPLAYMATRIX)
-    except (KeyError, ValueError, TypeError):
-        side = None
-    if side is not None:
-        raw = bytes(side)
-        if len(raw) >= 36:
-            matrix = np.frombuffer(raw[:36], dtype="<i4").tolist()
-            return Orientation.from_display_matrix(matrix)
-    # Files written by old tools carry only a "rotate" tag (clockwise degrees).
-    tag = stream.metadata.get("rotate")
-    if tag:
-        try:
-            return Orientation.from_rotation(int(float(tag)))
-        except ValueError:
-            return IDENTITY
-    return IDENTITY
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class _Index:
-    """The video packets in presentation order."""
-
-    pts: np.ndarray  # int64 timestamps in stream time base (synthetic when timeless)
-    times: np.ndarray  # float64 seconds of media time
-    keyframes: np.ndarray  # int64 frame indices of keyframes, ascending, never empty
-    duration: float
-    origin: float  # container seconds of media time 0
-    timeless: bool  # no timestamps: frames are counted from the start of the file
-
-
-def _build_index(
-    container: av.container.InputContainer,
-    stream: VideoStream,
-    name: str,
-    size: int,
-    progress: ProgressCallback | None,
-    cancel: CancelCallback | None,
-) -> _Index:
-    ts_list: list[int | None] = []
-    key_list: list[bool] = []
-    dur_list: list[int] = []
-    corrupt_list: list[bool] = []
-    packets = container.demux(stream)
-    count = 0
-    try:
-        while True:
-            try:
-                packet = next(packets)
-            except StopIteration:
-                break
-            except (av.error.FFmpegError, OSError):
-                break  # damaged beyond this point: the packets read so far are the file
-            count += 1
-            if count % _PROGRESS_EVERY == 0:
-                fraction = packet.pos / size if packet.pos is not None and packet.pos >= 0 else None
-                report_progress(progress, cancel, fraction)
-            if packet.size == 0 or packet.is_discard:
-                continue  # the flush packet; frames an edit list hides
-            ts = packet.pts if packet.pts is not None else packet.dts
-            ts_list.append(ts)
-            key_list.append(bool(packet.is_keyframe))
-            dur_list.append(int(packet.duration or 0))
-            corrupt_list.append(bool(packet.is_corrupt))
-    finally:
-        close = getattr(packets, "close", None)
-        if close is not None:
-            close()
-    # A recording cut off mid-write ends in a partial packet that cannot be decoded.
-    while len(ts_list) > 1 and corrupt_list[-1]:
-        for lst in (ts_list, key_list, dur_list, corrupt_list):
-            lst.pop()
-    if not ts_list:
-        raise MediaError(f"Cannot open {name}: its video stream contains no frames.")
-
-    tb = stream.time_base or Fraction(1, 90000)
-    rate = _declared_rate(stream)
-    n = len(ts_list)
-    timeless = any(ts is None for ts in ts_list)
-    if timeless:
-        # Elementary streams (.h264) carry no timestamps and cannot seek: frames are
-        # numbered in decode order and timed at the declared rate.
-        tb = Fraction(1, 1) / Fraction(rate).limit_denominator(1_000_000)
-        pts = np.arange(n, dtype=np.int64)
-        keyframes = np.zeros(1, dtype=np.int64)
-        durations = np.ones(n, dtype=np.int64)
-    else:
-        raw = np.asarray(ts_list, dtype=np.int64)
-        order = np.argsort(raw, kind="stable")
-        sorted_ts = raw[order]
-        unique_ts, first_pos = np.unique(sorted_ts, return_index=True)
-        is_key = np.asarray(key_list, dtype=bool)[order]
-        # A timestamp shared by two packets is one frame slot; it is a keyframe if any is.
-        key_flags = np.logical_or.reduceat(is_key, first_pos)
-        pts = unique_ts
-        durations = np.asarray(dur_list, dtype=np.int64)[order][first_pos]
-        keyframes = np.flatnonzero(key_flags).astype(np.int64)
-        if keyframes.size == 0 or keyframes[0] != 0:
-            # Without a keyframe flag on the first frame, decoding from the start is the
-            # only way in; the decoder itself skips what it cannot show.
-            keyframes = np.concatenate([np.zeros(1, dtype=np.int64), keyframes])
-    times = (pts - pts[0]).astype(np.float64) * float(tb)
-    last = _last_frame_duration(times, int(durations[-1]) * float(tb), rate)
-    duration = float(times[-1] + last)
-    origin = float(int(pts[0]) * tb) if not timeless else 0.0
-    times.setflags(write=False)
-    report_progress(progress, cancel, 1.0)
-    return _Index(pts, times, keyframes, duration, origin, timeless)
-
-
-def _declared_rate(stream: VideoStream) -> float:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
-        if rate is not None and 0 < float(rate) < 1000:
-            return float(rate)
-    return _FALLBACK_FPS
-
-
-def _last_frame_duration(times: np.ndarray, packet_duration: float, rate: float) -> float:
-    if times.size > 1:
-        typical = float(np.median(np.diff(times)))
-        if typical > 0 and 0 < packet_duration <= 10 * typical:
-            return packet_duration
-        if typical > 0:
-            return typical
-    if packet_duration > 0:
-        return packet_duration
-    return 1.0 / rate
 
 
 def _is_single_image_format(format_name: str) -> bool:
@@ -346,7 +103,7 @@ class VideoReader:
     """Random and sequential frame access to one video file.
 
     ``progress(fraction)`` and ``cancel()`` are called while the packets are indexed;
-    cancelling raises :class:`~narrlocal_gui.media.media_info.Cancelled`.
+    cancelling raises :class:`~narrlocal_gui.progress.Cancelled`.
     """
 
     def __init__(
@@ -379,7 +136,7 @@ class VideoReader:
         self._container = open_container(self._path)
         try:
             self._stream = self._select_stream(self._container)
-            self._index = _build_index(
+            self._index = build_packet_index(
                 self._container, self._stream, self._name, self._size, progress, cancel
             )
             first = self._open_first_frame()
@@ -468,8 +225,7 @@ class VideoReader:
         t = float(t)
         if math.isnan(t):
             raise ValueError("time must be a number, not NaN")
-        i = int(np.searchsorted(self._index.times, t + _TIME_EPSILON, side="right")) - 1
-        return min(max(i, 0), self.frame_count - 1)
+        return frame_index_at(self._index.times, t)
 
     def time_of(self, index: int) -> float:
         """Presentation time of frame ``index`` (clamped to the valid range)."""
@@ -575,7 +331,7 @@ class VideoReader:
                 f"Cannot open {self._name}: none of its video frames can be decoded "
                 "(the file is damaged or not a video)."
             )
-        self._orientation = _orientation_of(self._pending[0][1], self._stream)
+        self._orientation = orientation_of(self._pending[0][1], self._stream)
         return self._decode_to(0, allow_fallback=False)
 
     def _make_info(self, first: np.ndarray) -> MediaInfo:
@@ -588,7 +344,7 @@ class VideoReader:
             duration=duration,
             width=int(first.shape[1]),
             height=int(first.shape[0]),
-            fps=n / duration if duration > 0 else _declared_rate(self._stream),
+            fps=n / duration if duration > 0 else declared_rate(self._stream),
             frame_count=n,
             rotation=self._orientation.rotation,
             has_audio=audio.has_audio,

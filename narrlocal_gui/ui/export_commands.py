@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QPushButton, QStatusBar, QWidget
 
+from narrlocal_gui.core.byte_sizes import GIB, KIB, MIB
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.core.range_marks import InOutMarks
 from narrlocal_gui.export.annotation_formats import FORMATS
@@ -121,13 +122,13 @@ def format_time_left(seconds: float) -> str:
 def format_size(size_bytes: int) -> str:
     """ "512 bytes", "850 KB", "12.3 MB", "1.20 GB" (1 KB = 1024 bytes, as elsewhere)."""
     size = max(size_bytes, 0)
-    if size < 1024:
+    if size < KIB:
         return f"{size} bytes"
-    if size < 1024**2:
-        return f"{size / 1024:.0f} KB"
-    if size < 1024**3:
-        return f"{size / 1024**2:.1f} MB"
-    return f"{size / 1024**3:.2f} GB"
+    if size < MIB:
+        return f"{size / KIB:.0f} KB"
+    if size < GIB:
+        return f"{size / MIB:.1f} MB"
+    return f"{size / GIB:.2f} GB"
 
 
 def progress_text(state: ExportProgress) -> str:

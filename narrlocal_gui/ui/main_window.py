@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from narrlocal_gui.core.byte_sizes import MIB
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.media.audio_output import AudioOutput
 from narrlocal_gui.ui import dialogs
@@ -71,7 +72,6 @@ from narrlocal_gui.ui.transport_bar import JUMP_SECONDS, TransportBar, format_ti
 from narrlocal_gui.ui.video_view import VideoView
 
 APP_NAME = "NarrLocal"
-MB = 1024 * 1024
 NO_VIDEO_MESSAGE = "Open a video (Ctrl+O) or a project (Ctrl+Shift+O), or drop a file here"
 STATUS_SECONDS = 8
 
@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.document = ProjectDocument(prefs.autosave_seconds, parent=self)
         self.controller = PlayerController(audio_output, parent=self)
         self.opener = OpenCoordinator(
-            prefs.frame_cache_mb * MB, prefs.default_duration, parent=self
+            prefs.frame_cache_mb * MIB, prefs.default_duration, parent=self
         )
         self.indicator_edits = IndicatorEdits(self.document, self)
         self.appearance = AppearanceDialog(self)
@@ -443,7 +443,7 @@ class MainWindow(QMainWindow):
     def _apply_preferences(self, prefs: Preferences) -> None:
         self.recent_menu.set_paths(prefs.recent_files)
         self.document.set_autosave_seconds(prefs.autosave_seconds)
-        self.opener.set_cache_bytes(prefs.frame_cache_mb * MB)
+        self.opener.set_cache_bytes(prefs.frame_cache_mb * MIB)
         self.opener.default_duration = prefs.default_duration
 
     @Slot()

@@ -18,14 +18,13 @@ from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES
 from narrlocal_gui.media.source import FrameSource, open_media
 from narrlocal_gui.progress import CancelCallback, ProgressCallback
 from narrlocal_gui.render.frame_render import render_frame
 from narrlocal_gui.ui.worker_thread import Worker
 
 log = logging.getLogger(__name__)
-
-DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 
 
 class MediaWorker(Worker):

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QStatusBar, QWidget
 from narrlocal_gui.core.model import Narration, Phrase
 from narrlocal_gui.core.narration_edits import set_phrases, set_transcript
 from narrlocal_gui.narration.asr import AsrOptions
-from narrlocal_gui.narration.transcript_import import TRANSCRIPT_SUFFIXES
 from narrlocal_gui.narration.transcript_json import Transcript
+from narrlocal_gui.narration.transcripts.imported import TRANSCRIPT_SUFFIXES
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import Actions
 from narrlocal_gui.ui.document import ProjectDocument

@@ -30,8 +30,8 @@ from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.narration.alignment import align_text
 from narrlocal_gui.narration.asr import AsrOptions, AsrProgress, WhisperEngine
 from narrlocal_gui.narration.phrases import extract_phrases, load_nlp
-from narrlocal_gui.narration.transcript_import import read_transcript
 from narrlocal_gui.narration.transcript_json import Transcript
+from narrlocal_gui.narration.transcripts.reader import read_transcript
 from narrlocal_gui.progress import CancelCallback, Cancelled, ProgressCallback
 from narrlocal_gui.ui.worker_thread import ProgressThrottle, Worker
 

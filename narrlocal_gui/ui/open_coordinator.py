@@ -27,9 +27,10 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from narrlocal_gui.core.model import DisplaySettings, Project, VideoRef
 from narrlocal_gui.core.project_io import looks_like_project
+from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES
 from narrlocal_gui.media.media_info import MediaInfo
 from narrlocal_gui.ui.audio_worker import AudioWorker
-from narrlocal_gui.ui.media_worker import DEFAULT_CACHE_BYTES, MediaWorker
+from narrlocal_gui.ui.media_worker import MediaWorker
 from narrlocal_gui.ui.project_worker import ProjectWorker
 from narrlocal_gui.ui.worker_thread import WorkerThread
 

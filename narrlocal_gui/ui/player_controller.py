@@ -22,6 +22,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from narrlocal_gui.core.clock import PlaybackClock, shuttle_rate, step_frames
+from narrlocal_gui.core.frame_times import frame_index_at
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.core.visibility import visible_indicators
 from narrlocal_gui.media.audio import AudioTrack
@@ -38,15 +39,6 @@ CLOCK_AUDIO = "audio clock"
 CLOCK_NO_DEVICE = "wall clock — no audio device"
 CLOCK_MUTED = "wall clock — muted"
 CLOCK_NO_TRACK = "wall clock — no audio track"
-
-
-def frame_index_at(frame_times: npt.NDArray[np.float64], t: float) -> int:
-    """The index of the frame on screen at ``t`` (the last one starting at or before it)."""
-    if len(frame_times) == 0:
-        return -1
-    # The same tolerance as core.clock.step_frames, so a step lands exactly on its frame.
-    i = int(np.searchsorted(frame_times, t + 1e-9, side="right")) - 1
-    return min(max(i, 0), len(frame_times) - 1)
 
 
 class PlayerController(QObject):
@@ -215,7 +207,7 @@ class PlayerController(QObject):
         if not self.has_media:
             return
         self.pause()
-        self.seek(step_frames(self._frame_times, self._clock.position(), frames))  # type: ignore[arg-type]
+        self.seek(step_frames(self._frame_times, self._clock.position(), frames))
 
     @Slot(float)
     def jump(self, seconds: float) -> None:

@@ -34,7 +34,8 @@ from narrlocal_gui.export.video_options import (
     ExportResult,
     VideoExportOptions,
 )
-from narrlocal_gui.media.media_info import MediaInfo, probe
+from narrlocal_gui.media.media_info import MediaInfo
+from narrlocal_gui.media.probe import probe
 from narrlocal_gui.ui.actions import build_actions
 from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.export_commands import (

@@ -13,6 +13,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core import edits
+from narrlocal_gui.core.frame_times import frame_index_at
 from narrlocal_gui.core.model import Indicator, Phrase, Project
 from narrlocal_gui.media.audio import AudioTrack
 from narrlocal_gui.media.media_info import MediaInfo, MediaKind
@@ -22,7 +23,6 @@ from narrlocal_gui.ui.player_controller import (
     CLOCK_NO_DEVICE,
     CLOCK_NO_TRACK,
     PlayerController,
-    frame_index_at,
 )
 
 FPS = 25.0
@@ -110,15 +110,6 @@ def _answer(player: PlayerController, request: _Request) -> np.ndarray:
     image = np.full((16, 32, 3), index % 256, dtype=np.uint8)
     player.on_rendered(request.job, request.t, index, image)
     return image
-
-
-def test_frame_index_at() -> None:
-    times = _times(4)
-    assert frame_index_at(times, 0.0) == 0
-    assert frame_index_at(times, 0.039999) == 0
-    assert frame_index_at(times, 0.04) == 1
-    assert frame_index_at(times, 99.0) == 3
-    assert frame_index_at(np.zeros(0), 1.0) == -1
 
 
 def test_opening_media_renders_the_first_frame(player: PlayerController) -> None:

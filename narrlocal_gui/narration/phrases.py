@@ -81,7 +81,7 @@ def split_into_phrases(text: str) -> list[str]:
     if not text.strip():
         return []
     nlp = load_nlp()
-    return [text[a:b] for a, b in phrase_char_spans(nlp, text)]
+    return [text[span.start : span.end] for span in phrase_char_spans(nlp, text)]
 
 
 def content_words(text: str) -> list[str]:
@@ -139,9 +139,19 @@ def extract_phrases(
                 return stream.pause_before(offset + char)
 
             block = text[block_start:block_end]
-            for a, b in phrase_char_spans(nlp, block, on_chunk, pause_before):
+            for span in phrase_char_spans(nlp, block, on_chunk, pause_before):
+                a, b = span.start, span.end
                 start, end = stream.times(block_start + a, block_start + b)
-                phrases.append(Phrase(new_id(id_prefix), block[a:b], start, end))
+                phrases.append(
+                    Phrase(
+                        new_id(id_prefix),
+                        block[a:b],
+                        start,
+                        end,
+                        visual=span.not_visual is None,
+                        not_visual_reason=span.not_visual,
+                    )
+                )
         done_before += stream.length
     report_progress(progress, cancel, 1.0)
     return tuple(phrases)

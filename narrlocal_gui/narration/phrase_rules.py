@@ -142,6 +142,9 @@ _CLAUSE_CUT_DEPS = frozenset(
 )
 _CUT_DEPS = _CLAUSE_CUT_DEPS | {"prep", "npadvmod", "appos", "acl"}
 _PHRASE_CUT_SCORE = 0.5
+# A cut between larger constituents is better: each level deeper in the parse costs this.
+_CUT_DEPTH_COST = 0.05
+_MAX_CUT_DEPTH = 6
 
 # Copulas after which a pseudo-cleft names its action: "what you want to do is | take ...".
 _CLEFT_COPULAS = frozenset({"is", "'s", "was"})
@@ -230,8 +233,22 @@ def _has_own_words_before(head: _Token, conj: _Token) -> bool:
     )
 
 
+# Verbs that, with no words of their own but an adverb, make one action with the verb they
+# are coordinated with: "go ahead and cut", "try and fit", "come and see".
+_SERIAL_VERBS = frozenset({"go", "goes", "going", "went", "come", "comes", "try", "tries"})
+_SERIAL_DEPS = frozenset({"advmod", "aux", "nsubj", "cc", "punct", "conj", "neg"})
+
+
+def _is_serial(head: _Token, conj: _Token) -> bool:
+    return head.lower_ in _SERIAL_VERBS and all(
+        c.dep_ in _SERIAL_DEPS for c in head.children if c.i < conj.i
+    )
+
+
 def _is_split_conj(tok: _Token) -> bool:
     head = tok.head
+    if _is_serial(head, tok):
+        return False
     if not _is_verbal(head) and (
         _has_verb_evidence(tok) or (tok.tag_ == "VB" and head.pos_ in _NOUN_POS)
     ):
@@ -247,6 +264,18 @@ def _is_split_conj(tok: _Token) -> bool:
         head_is_clause = head.dep_ in _CLAUSAL_DEPS and (_is_verbal(head) or head.dep_ == "ROOT")
         return head_is_clause if tok.pos_ == "ADJ" else head.dep_ in _CLAUSAL_DEPS
     return False
+
+
+def _is_result_so(tok: _Token) -> bool:
+    """Whether ``tok`` is a ", so" followed by a subject: a result clause, not a purpose
+    (purpose "so" takes no comma: "drill a pilot hole so the wood doesn't split")."""
+    doc = tok.doc
+    return (
+        tok.lower_ == "so"
+        and 0 < tok.i < len(doc) - 1
+        and doc[tok.i - 1].text == ","
+        and doc[tok.i + 1].dep_ in ("nsubj", "nsubjpass")
+    )
 
 
 def _is_split_advcl(tok: _Token) -> bool:
@@ -352,6 +381,8 @@ def _phrase_starts(sent: _Span) -> list[int]:
     for tok in sent:
         if tok.lower_ == ";" and tok.i + 1 < sent.end:
             starts.add(tok.i + 1)
+        if _is_result_so(tok) and verb_seen:
+            starts.add(tok.i)  # "That's way too much glue, | so I'm gonna wipe some off"
         if tok.lower_ == "then" and tok.dep_ == "advmod" and verb_seen and _then_joins(tok):
             # Words of the clause before "then" ("crease it firmly then unfold") stay with
             # the phrase before, rather than making a phrase of their own.
@@ -394,6 +425,7 @@ def _trim(doc: _Doc, start: int, end: int) -> tuple[int, int]:
             start += 2  # "After that, drain the pasta"
         else:
             break
+    start = _after_step_name(doc, start, end)
     start = _after_cleft(doc, start, end)
     while end > start:
         tok = doc[end - 1]
@@ -408,6 +440,15 @@ def _trim(doc: _Doc, start: int, end: int) -> tuple[int, int]:
         else:
             break
     return start, end
+
+
+def _after_step_name(doc: _Doc, start: int, end: int) -> int:
+    """After a step named before a comma: "First thing, | turn off the power", "Step two, |
+    ..." (the ordinal before it is trimmed as a marker)."""
+    for k in range(start, min(start + 3, end - 2)):
+        if doc[k].lower_ in _STEP_NOUNS and doc[k + 1].text in (",", ":"):
+            return k + 2
+    return start
 
 
 def _after_cleft(doc: _Doc, start: int, end: int) -> int:
@@ -427,6 +468,8 @@ def _after_cleft(doc: _Doc, start: int, end: int) -> int:
         action = k + 1
         if doc[action].lower_ == "to" and action + 1 < end:
             action += 1  # "the first step is to cut"
+        elif doc[action].pos_ == "PRON" and action + 1 < end and doc[action + 1].pos_ == "VERB":
+            return action  # "what you do is | you take the rope"
         # The parser often reads "do is cut" as a passive: any verb form is the action here.
         return action if doc[action].pos_ == "VERB" else start
     return start
@@ -476,7 +519,9 @@ def _rest_of_a_greeting(top: _Token, start: int, tokens: list[_Token]) -> bool:
 
 def _cut_candidates(doc: _Doc, start: int, end: int) -> dict[int, float]:
     """Token indices in [start, end) where a constituent or clause of the parse begins, with
-    how good a cut each is (a clause start is better than a phrase start)."""
+    how good a cut each is (a clause start is better than a phrase start, and one high in
+    the parse better than one deep in it: "line up | so that these two strips that you
+    stuck together are ...", not "... strips that | you stuck")."""
     found: dict[int, float] = {}
     for i in range(start, end):
         tok = doc[i]
@@ -484,6 +529,8 @@ def _cut_candidates(doc: _Doc, start: int, end: int) -> dict[int, float]:
             found[i] = 1.0
         elif tok.dep_ in _CUT_DEPS and start <= tok.left_edge.i < end:
             score = 1.0 if tok.dep_ in _CLAUSE_CUT_DEPS else _PHRASE_CUT_SCORE
+            depth = min(sum(1 for _ in tok.ancestors), _MAX_CUT_DEPTH)
+            score -= _CUT_DEPTH_COST * depth
             edge = tok.left_edge.i
             found[edge] = max(found.get(edge, 0.0), score)
     return found

@@ -41,7 +41,11 @@ _GREETING_WORDS = frozenset(
 # Nouns that, heading a noun phrase of their own, name the video rather than what it shows.
 _META_NOUNS = frozenset(
     {"video", "videos", "tutorial", "tutorials", "channel", "episode", "series", "vlog"}
+    | {"description", "comments", "subscribers"}
 )
+
+# "today" in how-to narration is the day of the video: "today we're making banana bread".
+_META_TIME = frozenset({"today", "tonight"})
 
 # Verbs whose object is the audience and whose complement is what the video will show.
 _ANNOUNCING_VERBS = frozenset({"show", "showing", "teach", "teaching", "explain", "explaining"})
@@ -51,7 +55,7 @@ _AUDIENCE = frozenset({"you", "y'all", "everyone", "everybody", "guys"})
 # take", "try to line it up", "make sure"): the action head is the complement's verb.
 _FRAMING_VERBS = frozenset(
     {"want", "wants", "wanna", "need", "needs", "going", "gon", "have", "has", "got", "gotta"}
-    | {"try", "trying", "start", "begin", "like", "decide", "is", "'s", "was", "be", "are"}
+    | {"try", "trying", "start", "begin", "like", "decide"}
 )
 
 # Verbs of being, thinking, wanting or saying: no action the camera shows.
@@ -60,7 +64,7 @@ _STATE_VERBS = frozenset(
     | {"know", "think", "believe", "guess", "mean", "hope", "want", "wanna", "like", "love"}
     | {"need", "notice", "remember", "forget", "understand", "recommend", "suggest", "say"}
     | {"talk", "talking", "call", "called", "seem", "seems", "wonder", "bet", "appreciate"}
-    | {"doing", "do", "does", "did", "done", "happen", "happens", "matter", "matters"}
+    | {"happen", "happens", "matter", "matters"}
 )
 
 # Nouns that name an amount or an abstraction, not a thing one can point at.
@@ -68,7 +72,20 @@ _ABSTRACT_NOUNS = frozenset(
     {"length", "width", "height", "size", "amount", "bit", "lot", "room", "way", "time"}
     | {"inch", "inches", "minute", "minutes", "second", "seconds", "step", "thing", "things"}
     | {"idea", "reason", "point", "job", "stuff", "guys", "everyone", "folks", "part"}
+    | {"hour", "hours", "while", "day", "days", "money", "effort"}
 )
+
+# Amounts of time or effort: "it should take about twenty five minutes", "take your time".
+_DURATIONS = frozenset(
+    {"minute", "minutes", "second", "seconds", "hour", "hours", "time", "while", "effort"}
+    | {"day", "days"}
+)
+
+# Subordinators of a reason or result: the clause says why, not what is done.
+_REASON_MARKERS = frozenset({"because", "cause", "'cause", "since"})
+
+# Deictic adverbs of the formulas that close a step: "there you go", "here we go".
+_DEICTIC = frozenset({"there", "here"})
 
 _CONTENT_POS = frozenset({"NOUN", "PROPN", "NUM"})
 _SKIP_POS = frozenset({"PUNCT", "SPACE", "SYM"})
@@ -91,6 +108,8 @@ def _is_meta(tokens: list[_Token]) -> bool:
     for t in tokens:
         if t.lower_ in _META_NOUNS and t.dep_ != "compound":
             return True
+        if t.lower_ in _META_TIME and t.dep_ in ("npadvmod", "advmod"):
+            return True
         if t.lower_ in _ANNOUNCING_VERBS and any(
             c.lower_ in _AUDIENCE and c.dep_ in ("dative", "dobj", "nsubj") for c in t.children
         ):
@@ -102,7 +121,7 @@ def _action_head(top: _Token, inside: set[int]) -> _Token:
     """``top``, or the verb it frames ("want to | cut", "what you do is | take")."""
     head = top
     for _ in range(4):  # framing verbs nest a few deep at most: "going to want to sand"
-        if head.lower_ not in _FRAMING_VERBS and head.pos_ != "AUX":
+        if head.lower_ not in _FRAMING_VERBS:
             return head
         framed = [
             c
@@ -115,6 +134,58 @@ def _action_head(top: _Token, inside: set[int]) -> _Token:
     return head
 
 
+def _negated(top: _Token, head: _Token) -> bool:
+    """Whether the action or a verb framing it is negated: what is not done is not shown
+    ("you don't want to rush this part", "the paint won't bleed through")."""
+    tok = head
+    while True:
+        if any(c.dep_ == "neg" for c in tok.children):
+            return True
+        if tok.i == top.i or tok.head.i == tok.i:
+            return False
+        tok = tok.head
+
+
+def _only_measures(head: _Token) -> bool:
+    """Whether the verb's only object is an amount or a time ("it should take about twenty
+    five minutes", "take your time")."""
+    objects = [c for c in head.children if c.dep_ == "dobj"]
+    return bool(objects) and all(o.lower_ in _DURATIONS for o in objects)
+
+
+def _is_abstract(noun: _Token) -> bool:
+    """An amount or abstraction, unless a modifier makes it a thing: "a bit of oil", "a drill
+    bit" are things."""
+    if noun.lower_ not in _ABSTRACT_NOUNS:
+        return False
+    for c in noun.children:
+        if c.dep_ == "compound":
+            return False
+        if c.dep_ == "prep" and c.lower_ == "of":
+            return all(_is_abstract(o) for o in c.children if o.dep_ == "pobj")
+    return True
+
+
+def _is_closing_formula(head: _Token) -> bool:
+    """ "there you go", "here we go": a verb with nothing but a pronoun and "there"/"here"."""
+    children = [c for c in head.children if c.pos_ not in _SKIP_POS and c.dep_ != "cc"]
+    return (
+        head.pos_ == "VERB"
+        and any(c.lower_ in _DEICTIC for c in children)
+        and all(c.lower_ in _DEICTIC or c.pos_ == "PRON" or c.dep_ == "aux" for c in children)
+    )
+
+
+def _points_at_a_thing(head: _Token) -> bool:
+    """An existential naming something concrete: "there's a little clip on the side"."""
+    if not any(c.dep_ == "expl" for c in head.children):
+        return False
+    return any(
+        c.dep_ in ("attr", "nsubj") and c.pos_ == "NOUN" and not _is_abstract(c)
+        for c in head.children
+    )
+
+
 def not_visual_reason(doc: _Doc, start: int, end: int) -> NotVisualReason | None:
     """Why the phrase of tokens [start, end) shows nothing, or None when it is visual."""
     tokens = [doc[i] for i in range(start, end) if doc[i].pos_ not in _SKIP_POS]
@@ -124,10 +195,22 @@ def not_visual_reason(doc: _Doc, start: int, end: int) -> NotVisualReason | None
         return NotVisualReason.GREETING
     if _is_meta(tokens):
         return NotVisualReason.META_TALK
+    if tokens[0].lower_ in _REASON_MARKERS:
+        return NotVisualReason.NO_ACTION
     inside = {t.i for t in tokens}
-    head = _action_head(_top(tokens), inside)
+    top = _top(tokens)
+    head = _action_head(top, inside)
+    if _is_closing_formula(head):
+        return NotVisualReason.FILLER
+    if _points_at_a_thing(head):
+        return None  # "there's a little clip on the side"
     if head.pos_ in ("VERB", "AUX") or any(c.dep_ == "dobj" for c in head.children):
-        if head.lower_ not in _STATE_VERBS and head.pos_ != "AUX":
+        if (
+            head.lower_ not in _STATE_VERBS
+            and head.pos_ != "AUX"
+            and not _negated(top, head)
+            and not _only_measures(head)
+        ):
             return None
     elif head.pos_ in ("NOUN", "PROPN") and head.lower_ not in _ABSTRACT_NOUNS:
         return None  # a verbless phrase naming a thing: "the garlic"

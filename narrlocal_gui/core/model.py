@@ -214,6 +214,19 @@ class NotVisualReason(StrEnum):
     FILLER = "filler"  # "and that's exactly what you want"
     NO_ACTION = "no_action"  # a remark, advice or measurement with no action shown
 
+    @property
+    def description(self) -> str:
+        """One sentence for tooltips: why the phrase's indicator starts off."""
+        return _NOT_VISUAL_DESCRIPTIONS[self]
+
+
+_NOT_VISUAL_DESCRIPTIONS = {
+    NotVisualReason.GREETING: "A greeting or thanks: nothing is shown",
+    NotVisualReason.META_TALK: "Talk about the video itself: nothing is shown",
+    NotVisualReason.FILLER: "A filler that names nothing: nothing is shown",
+    NotVisualReason.NO_ACTION: "A remark, advice or measurement with no action shown",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Phrase:

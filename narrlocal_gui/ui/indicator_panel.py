@@ -244,7 +244,8 @@ class IndicatorTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.CheckStateRole:
                 return Qt.CheckState.Checked if ind.enabled else Qt.CheckState.Unchecked
             if role == Qt.ItemDataRole.ToolTipRole:
-                return "On: shown" if ind.enabled else "Off: not shown (kept for later)"
+                state = "On: shown" if ind.enabled else "Off: not shown (kept for later)"
+                return state + _not_visual_note(phrase)
         elif column == Column.PHRASE:
             if role == Qt.ItemDataRole.DisplayRole:
                 return phrase.text
@@ -253,9 +254,11 @@ class IndicatorTableModel(QAbstractTableModel):
                 # of its own: the phrase needs the width.
                 return QColor(*ind.color)
             if role == Qt.ItemDataRole.ToolTipRole:
+                note = _not_visual_note(phrase).lstrip(". ")
                 return (
                     f"<p>{html.escape(phrase.text)}</p><p><tt>{format_minutes(phrase.start)}"
                     f" – {format_minutes(phrase.end)}</tt></p>"
+                    + (f"<p><i>{html.escape(note)}</i></p>" if note else "")
                 )
         elif column == Column.START:
             if role == Qt.ItemDataRole.DisplayRole:
@@ -344,6 +347,12 @@ def _as_duration(value: Any) -> float | None:
         return None
     seconds = float(value)
     return seconds if math.isfinite(seconds) and seconds >= DURATION_MIN_S else None
+
+
+def _not_visual_note(phrase: Phrase) -> str:
+    """Why the phrase was judged to show nothing (its indicator started off), or ""."""
+    reason = phrase.not_visual_reason
+    return "" if reason is None else f". {reason.description}; you can turn it on."
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:

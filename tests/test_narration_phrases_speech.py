@@ -7,6 +7,7 @@ deterministic): they may rise, never fall.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,12 @@ import pytest
 
 from narrlocal_gui.core.model import Narration, Phrase, Segment, Word
 from narrlocal_gui.narration.phrase_rules import MAX_PHRASE_WORDS
-from narrlocal_gui.narration.phrases import extract_phrases, load_nlp
+from narrlocal_gui.narration.phrases import (
+    PhraseError,
+    check_narration,
+    extract_phrases,
+    load_nlp,
+)
 from tests.phrase_table_speech import SPEECH_TABLE, SpeechCase
 
 # Measured on the first run of the table (see the README's Narration table).
@@ -175,3 +181,63 @@ def test_the_narrated_clip_gives_whole_actions_and_marks_the_talk(
     # The targets of the issue: no enabled indicator for the talk, actions of <= 12 words.
     assert not any(p.visual for p in got if "video" in p.text or "exactly what you" in p.text)
     assert all(len(p.text.split()) <= MAX_PHRASE_WORDS for p in got if p.visual)
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def test_an_empty_transcript_gets_one_clear_sentence(nlp: Any) -> None:
+    empty = Narration((Segment("   ", 0.0, 1.0),), language="en")
+    with pytest.raises(PhraseError, match="no words") as info:
+        check_narration(empty)
+    assert str(info.value).count(". ") == 0  # one sentence
+    assert extract_phrases(empty) == ()
+    assert empty.segments[0].text == "   "  # nothing is changed
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("de", "Schneiden Sie die Zwiebeln und geben Sie sie in die Pfanne"),
+        (
+            None,
+            "Schneiden Sie zuerst die Zwiebeln in kleine Würfel und geben Sie diese dann "
+            "zusammen mit etwas Öl in eine heiße Pfanne, wo sie langsam glasig werden",
+        ),
+    ],
+)
+def test_a_transcript_in_another_language_is_refused_and_kept(
+    nlp: Any, language: str | None, text: str
+) -> None:
+    segment = _segment(text, 0.0, 8.0)
+    narration = Narration((segment,), language=language)
+    with pytest.raises(PhraseError, match="only be extracted from English") as info:
+        extract_phrases(narration)
+    assert ("German" in str(info.value)) == (language == "de")
+    assert narration.segments == (segment,)
+
+
+def test_english_without_a_declared_language_is_accepted(nlp: Any) -> None:
+    case = SPEECH_TABLE[0]
+    narration = Narration(tuple(_segment(t, a, b) for t, a, b in case.segments))
+    check_narration(narration)
+    assert extract_phrases(narration)
+
+
+def test_one_5000_word_sentence_without_punctuation_is_chunked(nlp: Any) -> None:
+    spoken: list[str] = []
+    while len(spoken) < 5000:
+        for case in SPEECH_TABLE:
+            spoken += "".join(ch for ch in case.text.lower() if ch.isalnum() or ch in " '").split()
+    spoken = spoken[:5000]
+    text = " ".join(spoken)
+    begin = time.perf_counter()
+    result = extract_phrases(Narration((Segment(text, 0.0, 1750.0),), language="en"))
+    assert time.perf_counter() - begin < 30.0  # about 1 s here; a hang would be minutes
+    assert len(result) >= 300
+    cursor = 0
+    for phrase in result:
+        cursor = text.index(phrase.text, cursor) + len(phrase.text)  # ordered spans of it
+        assert 0.0 <= phrase.start <= phrase.end <= 1750.0
+    kept = sum(len(p.text.split()) for p in result)
+    assert kept >= 0.8 * len(spoken)  # only fillers, joints and greetings are left out

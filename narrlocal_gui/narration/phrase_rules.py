@@ -31,7 +31,14 @@ particles, prepositional phrases, adverbs, relative clauses and complements, so
 light-verb constructions keep the user's words ("you want to cut the tape", "I'm gonna cut
 this in half", "make sure the screws are tight", "let it cool").
 
-Each span is then trimmed: leading joints and discourse markers ("and", "but", "so",
+A verb with no words of its own but an adverb makes one action with the verb after it ("go
+ahead and cut this piece off"); ", so" before a new subject is a result clause that splits
+("That's way too much glue, | so I'm gonna wipe some off").
+
+Each span is then trimmed: a pseudo-cleft preamble that names the step goes, so the phrase
+starts at the action verb ("what I'm gonna do is | cut it", "the first step you're going to
+do is | cut out four strips"), as does a step named before a comma ("First thing, | turn
+off the power"); leading joints and discourse markers ("and", "but", "so",
 "then", "first", "next", "now", "finally", "after that", "okay", "um", other interjections,
 and whom a trimmed greeting addressed: "Hello everyone, | today ...") and trailing
 punctuation and conjunctions go; stop words inside are kept (they are dropped

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from narrlocal_gui.core.navigation import next_phrase_start, phrase_at, previous_phrase_start
 from narrlocal_gui.ui.document import ProjectDocument
-from narrlocal_gui.ui.navigation import next_phrase_start, phrase_at, previous_phrase_start
 from narrlocal_gui.ui.player_controller import PlayerController
 
 

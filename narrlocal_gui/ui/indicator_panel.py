@@ -47,6 +47,8 @@ from PySide6.QtWidgets import (
 )
 
 from narrlocal_gui.core.model import Indicator, IndicatorStyle, Phrase, Project
+from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.ui.selection_model import SelectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -460,11 +462,15 @@ class IndicatorPanel(QWidget):
     default_duration_chosen = Signal(object)  # float | None (None: whole phrase)
     all_enabled_chosen = Signal(bool)
     indicator_activated = Signal(str)  # double-click or Enter on a row
-    indicator_selected = Signal(str)  # the user moved the current row to this indicator
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, selection: SelectionModel | None = None
+    ) -> None:
+        """``selection``: the window's; without one the panel has its own (tests)."""
         super().__init__(parent)
         self._project: Project | None = None
+        self._selection = SelectionModel(self) if selection is None else selection
+        self._selection.changed.connect(self._on_selection_changed)
         self._restore_id: str | None = None
         self._selecting = False
 
@@ -552,8 +558,15 @@ class IndicatorPanel(QWidget):
     def set_active_ids(self, ids: set[str] | frozenset[str]) -> None:
         self._model.set_active_ids(ids)
 
-    def select_indicator(self, indicator_id: str | None) -> None:
-        """Make ``indicator_id`` the selected row and scroll to it (None clears)."""
+    def selection_model(self) -> SelectionModel:
+        return self._selection
+
+    def _on_selection_changed(self, selection: Selection) -> None:
+        self._show_selected(selection.indicator_id)
+
+    def _show_selected(self, indicator_id: str | None) -> None:
+        """Make ``indicator_id`` the selected row and scroll to it (None clears); as the
+        selection's echo, it writes nothing back."""
         row = None if indicator_id is None else self._model.row_of(indicator_id)
         self._selecting = True
         try:
@@ -573,6 +586,7 @@ class IndicatorPanel(QWidget):
             self._selecting = False
 
     def selected_indicator(self) -> str | None:
+        """The indicator of the selected row (None: no row is selected)."""
         index = self._table.selectionModel().currentIndex()
         if not index.isValid() or not self._table.selectionModel().isRowSelected(index.row()):
             return None
@@ -612,7 +626,8 @@ class IndicatorPanel(QWidget):
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not self._selecting and current.isValid():
-            self.indicator_selected.emit(self._model.indicator_id(current.row()))
+            project = Project() if self._project is None else self._project
+            self._selection.select_indicator(project, self._model.indicator_id(current.row()))
 
     def _remember_selection(self) -> None:
         self._restore_id = self.selected_indicator()
@@ -620,7 +635,7 @@ class IndicatorPanel(QWidget):
     def _restore_selection(self) -> None:
         # A reset (indicators added or removed) would drop the selection; keep it by id.
         if self._restore_id is not None and self._model.row_of(self._restore_id) is not None:
-            self.select_indicator(self._restore_id)
+            self._show_selected(self._restore_id)
         self._restore_id = None
 
     def _size_columns(self) -> None:

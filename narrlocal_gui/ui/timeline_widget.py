@@ -51,7 +51,9 @@ from PySide6.QtWidgets import QScrollBar, QSizePolicy, QToolTip, QWidget
 from narrlocal_gui.core.lanes import assign_lanes
 from narrlocal_gui.core.model import Indicator, Phrase, Project
 from narrlocal_gui.core.range_marks import InOutMarks
+from narrlocal_gui.core.selection import Selection
 from narrlocal_gui.core.visibility import display_span
+from narrlocal_gui.ui.selection_model import SelectionModel
 
 _PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied
 
@@ -159,8 +161,13 @@ class TimelineWidget(QWidget):
     phrase_clicked = Signal(str)
     phrase_retimed = Signal(str, float, float)  # phrase id, new start, new end
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, selection: SelectionModel | None = None
+    ) -> None:
+        """``selection``: the window's; without one the timeline has its own (tests)."""
         super().__init__(parent)
+        self._selection = SelectionModel(self) if selection is None else selection
+        self._selection.changed.connect(self._on_selection_changed)
         self._duration = 0.0
         self._position = 0.0
         self._fps: float | None = None
@@ -176,8 +183,6 @@ class TimelineWidget(QWidget):
         self._span_enabled = np.zeros(0, dtype=bool)
         self._content_end = 0.0  # where the last phrase or indicator ends
         self._active: frozenset[int] = frozenset()  # indices into _spans
-        self._selected_phrase: str | None = None
-        self._selected_indicator: str | None = None
         self._wave_mins: npt.NDArray[np.float32] | None = None
         self._wave_maxs: npt.NDArray[np.float32] | None = None
         self._wave_duration = 0.0
@@ -270,16 +275,21 @@ class TimelineWidget(QWidget):
             self._wave_peak = max(peak, 0.05)
         self._invalidate()
 
-    def set_selected_phrase(self, phrase_id: str | None) -> None:
-        if phrase_id != self._selected_phrase:
-            self._selected_phrase = phrase_id
-            self._invalidate()
+    def selection_model(self) -> SelectionModel:
+        """The selected phrase is highlighted; the selected indicator is outlined and shows
+        every keyframe (others show only corrections)."""
+        return self._selection
 
-    def set_selected_indicator(self, indicator_id: str | None) -> None:
-        """The indicator whose every keyframe is shown (others show only corrections)."""
-        if indicator_id != self._selected_indicator:
-            self._selected_indicator = indicator_id
-            self._invalidate()
+    def _on_selection_changed(self, _selection: Selection) -> None:
+        self._invalidate()
+
+    @property
+    def _selected_phrase(self) -> str | None:
+        return self._selection.selection().phrase_id
+
+    @property
+    def _selected_indicator(self) -> str | None:
+        return self._selection.selection().indicator_id
 
     def set_in_out(self, marks: InOutMarks) -> None:
         """The in and out points: the range between them is shaded, each drawn as a bracket."""
@@ -334,10 +344,6 @@ class TimelineWidget(QWidget):
         if self._px_per_s <= 0.0:
             return 0.0
         return self._view_start + (x - GUTTER) / self._px_per_s
-
-    def zoom_to_fit(self) -> None:
-        self._fit = True
-        self._refit()
 
     def zoom_by(self, factor: float, anchor_x: float | None = None) -> None:
         """Zoom in (factor > 1) or out keeping the time under ``anchor_x`` in place."""

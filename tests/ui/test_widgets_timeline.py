@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import Box, DisplaySettings, Indicator, Phrase, Project, TrackPoint
 from narrlocal_gui.core.range_marks import InOutMarks
+from narrlocal_gui.core.selection import Selection
 from narrlocal_gui.ui import timeline_widget
 from narrlocal_gui.ui.timeline_widget import GUTTER, TimelineWidget, format_ruler_time
 
@@ -250,7 +251,7 @@ def test_keyframes_show_corrections_and_the_selected_indicators_points(
     assert timeline.grab().toImage().pixelColor(x, y).getRgb()[:3] == (255, 255, 255)
     timeline.set_position(11.0)  # drawn over the emphasised span too
     assert timeline.grab().toImage().pixelColor(x, y).getRgb()[:3] == (255, 255, 255)
-    timeline.set_selected_indicator("i1")
+    timeline.selection_model().select_indicator(_keyed_project(), "i1")
     marks = timeline.keyframe_marks()
     model = [t for _id, t, human in marks if not human]
     assert ("i1", 11.5, True) in marks
@@ -264,7 +265,7 @@ def test_keyframes_show_corrections_and_the_selected_indicators_points(
     dense = [t for _id, t, human in timeline.keyframe_marks() if not human]
     expected = [p.time for p in _keyed_project().indicators[0].track if not p.human]
     assert dense == [t for t in expected if start <= t <= end and 10.0 <= t < 13.0]
-    timeline.set_selected_indicator(None)
+    timeline.selection_model().select_indicator(_keyed_project(), None)
     assert all(human for _id, _t, human in timeline.keyframe_marks())
 
 
@@ -354,7 +355,8 @@ def test_selection_is_drawn(timeline: TimelineWidget) -> None:
     x = round(timeline.x_for_time(42.0))
     y = _row_y(timeline, "phrases") - 6
     plain = timeline.grab().toImage().pixelColor(x, y)
-    timeline.set_selected_phrase("p2")
+    timeline.selection_model().select_phrase(_project(), "p2")
+    assert timeline.selection_model().selection() == Selection("p2", "i2")
     selected = timeline.grab().toImage().pixelColor(x, y)
     assert selected != plain
     assert _close(selected, timeline.palette().highlight().color())

@@ -48,11 +48,25 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QScrollBar, QSizePolicy, QToolTip, QWidget
 
-from narrlocal_gui.core.lanes import assign_lanes
-from narrlocal_gui.core.model import Indicator, Phrase, Project
+from narrlocal_gui.core.model import Phrase, Project
 from narrlocal_gui.core.range_marks import InOutMarks
 from narrlocal_gui.core.selection import Selection
-from narrlocal_gui.core.visibility import display_span
+from narrlocal_gui.core.time_format import format_ruler_time, format_span
+from narrlocal_gui.core.timeline_view import (
+    IndicatorSpan,
+    TimeAxis,
+    clamped_view,
+    follow_start,
+    frame_seconds,
+    indicator_spans,
+    max_px_per_s,
+    min_px_per_s,
+    retimed,
+    ruler_step,
+    span_keyframes,
+    waveform_columns,
+    zoomed_view,
+)
 from narrlocal_gui.ui.selection_model import SelectionModel
 
 _PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied
@@ -66,61 +80,12 @@ ROW_GAP = 2
 MIN_WAVE_H = 36
 TINY_BLOCK_PX = 8.0  # narrower blocks are drawn as plain fills
 EDGE_GRAB_PX = 5.0  # a phrase edge can be grabbed this close to it
-MIN_PHRASE_S = 0.05  # an edge drag leaves a phrase at least this long (one frame when known)
 
 KEY_PX = 4.5  # half the width of a correction's diamond
 MODEL_KEY_PX = 3.0  # half the width of a model point's diamond
-MIN_KEY_GAP_PX = 4.0  # model points closer than this to the last one drawn are skipped
 
-MAX_PX_PER_FRAME = 50.0
-FALLBACK_FRAME_S = 0.02  # zoom limit stand-in while the frame rate is unknown
 FOLLOW_PAUSE_S = 3.0  # after the user scrolls or zooms, the view stays put this long
 WHEEL_ZOOM_PER_NOTCH = 1.25
-
-#: Ruler steps: (labelled step in seconds, unlabelled subdivisions of it).
-_RULER_STEPS: tuple[tuple[float, int], ...] = (
-    (0.001, 5),
-    (0.002, 4),
-    (0.005, 5),
-    (0.01, 5),
-    (0.02, 4),
-    (0.05, 5),
-    (0.1, 5),
-    (0.2, 4),
-    (0.5, 5),
-    (1.0, 5),
-    (2.0, 4),
-    (5.0, 5),
-    (10.0, 5),
-    (15.0, 3),
-    (30.0, 6),
-    (60.0, 6),
-    (120.0, 4),
-    (300.0, 5),
-    (600.0, 5),
-    (900.0, 3),
-    (1800.0, 6),
-    (3600.0, 6),
-)
-
-
-def format_ruler_time(seconds: float, step: float, with_hours: bool) -> str:
-    """A ruler label: as many decimals as ``step`` needs, hours only for long clips."""
-    decimals = 0 if step >= 1.0 else 1 if step >= 0.1 else 2 if step >= 0.01 else 3
-    scale = 10**decimals
-    # Count in whole label units so 59.99 never prints as "0:60".
-    units = round(max(seconds, 0.0) * scale)
-    whole, fraction = divmod(units, scale)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (
-        f"{hours}:{minutes:02d}:{secs:02d}" if with_hours else f"{minutes + 60 * hours}:{secs:02d}"
-    )
-    return f"{text}.{fraction:0{decimals}d}" if decimals else text
-
-
-def _span_text(start: float, end: float) -> str:
-    return f"{format_ruler_time(start, 0.001, False)} – {format_ruler_time(end, 0.001, False)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,15 +106,6 @@ class _EdgeDrag:
     grab_dx: float  # pointer x minus the edge's x at the press, so the edge never jumps
     start: float
     end: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Span:
-    indicator: Indicator
-    phrase: Phrase
-    start: float
-    end: float
-    lane: int = 0  # spans that overlap in time are stacked (core.lanes)
 
 
 class TimelineWidget(QWidget):
@@ -176,7 +132,7 @@ class TimelineWidget(QWidget):
         self._starts: list[float] = []
         self._longest_phrase = 0.0
         self._edge_drag: _EdgeDrag | None = None
-        self._spans: list[_Span] = []
+        self._spans: tuple[IndicatorSpan, ...] = ()
         self._lane_count = 1
         self._span_starts = np.zeros(0)
         self._span_ends = np.zeros(0)
@@ -221,15 +177,7 @@ class TimelineWidget(QWidget):
                 self._cancel_edge_drag()
             else:
                 self._edge_drag = replace(self._edge_drag, phrase=current)
-        spans: list[_Span] = []
-        if project is not None:
-            phrases = {p.id: p for p in project.phrases}
-            for ind in project.indicators:
-                phrase = phrases[ind.phrase_id]
-                start, end = display_span(ind, phrase, project.display)
-                spans.append(_Span(ind, phrase, start, end))
-            lanes = assign_lanes([(span.start, span.end) for span in spans])
-            spans = [replace(span, lane=lane) for span, lane in zip(spans, lanes, strict=True)]
+        spans = indicator_spans(project)
         self._spans = spans
         self._lane_count = max((span.lane for span in spans), default=0) + 1
         self._span_starts = np.array([s.start for s in spans], dtype=np.float64)
@@ -330,20 +278,19 @@ class TimelineWidget(QWidget):
     def position(self) -> float:
         return self._position
 
+    def axis(self) -> TimeAxis:
+        return TimeAxis(self._view_start, self._px_per_s, GUTTER)
+
     def visible_range(self) -> tuple[float, float]:
         """The times at the left and right edges of the rows."""
-        if self._px_per_s <= 0.0:
-            return (0.0, 0.0)
-        return (self._view_start, self._view_start + self._content_width() / self._px_per_s)
+        return self.axis().visible_range(self._content_width())
 
     def x_for_time(self, t: float) -> float:
-        return GUTTER + (t - self._view_start) * self._px_per_s
+        return self.axis().x_for_time(t)
 
     def time_at(self, x: float) -> float:
         """The time under widget x (not clamped)."""
-        if self._px_per_s <= 0.0:
-            return 0.0
-        return self._view_start + (x - GUTTER) / self._px_per_s
+        return self.axis().time_at(x)
 
     def zoom_by(self, factor: float, anchor_x: float | None = None) -> None:
         """Zoom in (factor > 1) or out keeping the time under ``anchor_x`` in place."""
@@ -351,9 +298,10 @@ class TimelineWidget(QWidget):
             return
         if anchor_x is None:
             anchor_x = GUTTER + self._content_width() / 2.0
-        anchor_t = self.time_at(anchor_x)
-        pps = min(max(self._px_per_s * factor, self._min_px_per_s()), self._max_px_per_s())
-        self._set_view(anchor_t - (anchor_x - GUTTER) / pps, pps)
+        start, pps = zoomed_view(
+            self.axis(), factor, anchor_x, self._min_px_per_s(), self._max_px_per_s()
+        )
+        self._set_view(start, pps)
         self._note_user_view_change()
 
     def is_fit(self) -> bool:
@@ -546,12 +494,10 @@ class TimelineWidget(QWidget):
         return self._duration if self._duration > 0.0 else self._content_end
 
     def _min_px_per_s(self) -> float:
-        extent = self._extent()
-        return self._content_width() / extent if extent > 0.0 else 0.0
+        return min_px_per_s(self._content_width(), self._extent())
 
     def _max_px_per_s(self) -> float:
-        frame_s = 1.0 / self._fps if self._fps else FALLBACK_FRAME_S
-        return max(MAX_PX_PER_FRAME / frame_s, self._min_px_per_s())
+        return max_px_per_s(self._fps, self._content_width(), self._extent())
 
     def _refit(self) -> None:
         self._set_view(0.0, self._min_px_per_s())
@@ -572,11 +518,7 @@ class TimelineWidget(QWidget):
                 self._scrollbar.setRange(0, 0)
             self._invalidate()
             return
-        min_pps = self._min_px_per_s()
-        px_per_s = max(px_per_s, min_pps)
-        visible = self._content_width() / px_per_s
-        start = min(max(start, 0.0), max(extent - visible, 0.0))
-        self._fit = px_per_s <= min_pps * (1.0 + 1e-9)
+        start, px_per_s, self._fit = clamped_view(start, px_per_s, extent, self._content_width())
         changed = start != self._view_start or px_per_s != self._px_per_s
         self._view_start, self._px_per_s = start, px_per_s
         content = self._content_width()
@@ -602,13 +544,10 @@ class TimelineWidget(QWidget):
             return False
         if time.monotonic() - self._last_user_view_change < FOLLOW_PAUSE_S:
             return False
-        start, end = self.visible_range()
-        if start <= self._position < end:
+        start = follow_start(self._position, *self.visible_range())
+        if start is None:
             return False
-        # Page-style: the playhead re-enters near the left edge, then runs across the view,
-        # which is far easier to read than a continuously sliding timeline.
-        lead = 0.05 * (end - start)
-        self._set_view(self._position - lead, self._px_per_s)
+        self._set_view(start, self._px_per_s)
         return True
 
     def _update_playhead_strip(self, x: float) -> None:
@@ -672,24 +611,18 @@ class TimelineWidget(QWidget):
             self.unsetCursor()
 
     # -- dragging phrase edges -----------------------------------------------------------
-    def _min_phrase_s(self) -> float:
-        return 1.0 / self._fps if self._fps else MIN_PHRASE_S
-
     def _drag_edge_to(self, x: float) -> None:
         drag = self._edge_drag
         if drag is None:
             return
-        view_start, view_end = self.visible_range()
-        t = min(max(self.time_at(x - drag.grab_dx), view_start), view_end)
-        if self._fps:
-            t = round(t * self._fps) / self._fps
-        limit = self._duration if self._duration > 0.0 else math.inf
-        shortest = self._min_phrase_s()
-        phrase = drag.phrase
-        if drag.left:
-            start, end = min(max(t, 0.0), max(phrase.end - shortest, 0.0)), phrase.end
-        else:
-            start, end = phrase.start, max(min(t, limit), phrase.start + shortest)
+        start, end = retimed(
+            drag.phrase,
+            drag.left,
+            self.time_at(x - drag.grab_dx),
+            self.visible_range(),
+            self._fps,
+            self._duration,
+        )
         if (start, end) != (drag.start, drag.end):
             self._edge_drag = replace(drag, start=start, end=end)
             self.update()
@@ -715,7 +648,7 @@ class TimelineWidget(QWidget):
         drag = self._edge_drag
         return None if drag is None else (drag.phrase.id, drag.start, drag.end)
 
-    def _span_hit(self, pos: QPointF, rows: _Rows) -> _Span | None:
+    def _span_hit(self, pos: QPointF, rows: _Rows) -> IndicatorSpan | None:
         for span in reversed(self._spans):
             if self._span_rect(span, rows.indicators).contains(pos):
                 return span
@@ -755,7 +688,7 @@ class TimelineWidget(QWidget):
                     hint = f"<p><i>Drag to change when it {which}; Esc cancels.</i></p>"
                 return (
                     f"<p>{html.escape(phrase.text)}</p>"
-                    f"<p><tt>{_span_text(phrase.start, phrase.end)}</tt>"
+                    f"<p><tt>{format_span(phrase.start, phrase.end)}</tt>"
                     f" ({phrase.end - phrase.start:.2f} s)</p>{hint}"
                 )
             return ""
@@ -767,7 +700,7 @@ class TimelineWidget(QWidget):
             return (
                 f"<p><b>{html.escape(span.indicator.style.label)}</b>{state}</p>"
                 f"<p>{html.escape(span.phrase.text)}</p>"
-                f"<p><tt>{_span_text(span.start, span.end)}</tt></p>"
+                f"<p><tt>{format_span(span.start, span.end)}</tt></p>"
             )
         return "Click or drag to seek. Wheel scrolls, Ctrl+wheel zooms."
 
@@ -826,13 +759,8 @@ class TimelineWidget(QWidget):
         painter.drawLine(QPointF(GUTTER - 0.5, 0), QPointF(GUTTER - 0.5, rows.bottom))
 
     def _ruler_step(self, metrics: QFontMetricsF) -> tuple[float, int]:
-        with_hours = self._extent() >= 3600.0
-        sample = format_ruler_time(0.0, 0.001, with_hours)
-        min_px = metrics.horizontalAdvance(sample) + 16.0
-        for step, subdivisions in _RULER_STEPS:
-            if step * self._px_per_s >= min_px:
-                return step, subdivisions
-        return _RULER_STEPS[-1]
+        sample = format_ruler_time(0.0, 0.001, self._extent() >= 3600.0)
+        return ruler_step(self._px_per_s, metrics.horizontalAdvance(sample) + 16.0)
 
     def _paint_ruler(self, painter: QPainter, rows: _Rows) -> None:
         palette = self.palette()
@@ -910,30 +838,11 @@ class TimelineWidget(QWidget):
     def _waveform_columns(
         self, count: int
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
-        """The envelope's min and max under each of ``count`` columns across the view.
-
-        None where there is no envelope. Columns past the end of the audio are left out.
-        """
+        """The envelope's min and max under each of ``count`` columns across the view."""
         mins, maxs = self._wave_mins, self._wave_maxs
-        if mins is None or maxs is None or self._px_per_s <= 0.0 or count < 1:
+        if mins is None or maxs is None or self._px_per_s <= 0.0:
             return None
-        n = len(mins)
-        samples_per_s = n / self._wave_duration
-        start, end = self.visible_range()
-        column_edges = start + np.arange(count + 1) * ((end - start) / count)
-        edges = np.floor(column_edges * samples_per_s).astype(np.int64)
-        covered = int(np.searchsorted(edges[:-1], n, side="left"))  # columns starting in data
-        if covered == 0:
-            return None
-        starts = np.clip(edges[:covered], 0, n - 1)
-        # reduceat reduces each [starts[i], starts[i+1]) and takes the single sample where a
-        # column is narrower than one; its last slice runs to the array's end, so it gets an
-        # explicit stop unless the view really does reach the end of the data.
-        stop = int(edges[covered])
-        indices = np.append(starts, stop) if stop < n else starts
-        lows = np.minimum.reduceat(mins, indices)[:covered]
-        highs = np.maximum.reduceat(maxs, indices)[:covered]
-        return lows, highs
+        return waveform_columns(mins, maxs, self._wave_duration, self.visible_range(), count)
 
     def _paint_phrases(self, painter: QPainter, row: QRectF) -> None:
         palette = self.palette()
@@ -991,18 +900,18 @@ class TimelineWidget(QWidget):
                 text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
             )
 
-    def _lane_rect(self, span: _Span, row: QRectF) -> QRectF:
+    def _lane_rect(self, span: IndicatorSpan, row: QRectF) -> QRectF:
         """The part of the indicators ``row`` that is ``span``'s lane."""
         if self._lane_count == 1:
             return row
         height = row.height() / self._lane_count
         return QRectF(row.left(), row.top() + span.lane * height, row.width(), height)
 
-    def _span_rect(self, span: _Span, row: QRectF) -> QRectF:
+    def _span_rect(self, span: IndicatorSpan, row: QRectF) -> QRectF:
         lane = self._lane_rect(span, row)
         return self._block_rect(span.start, span.end, lane).adjusted(0.5, 0.5, -0.5, -0.5)
 
-    def _in_paint_order(self, indices: Iterable[int]) -> list[_Span]:
+    def _in_paint_order(self, indices: Iterable[int]) -> list[IndicatorSpan]:
         """The spans at ``indices`` in order, the selected indicator's last: it is drawn on
         top of any span it overlaps, so its outline and keyframes are never hidden."""
         spans = [self._spans[i] for i in sorted(indices)]
@@ -1065,33 +974,13 @@ class TimelineWidget(QWidget):
                 self._paint_selection(painter, self._span_rect(span, rows.indicators))
                 self._paint_keyframes(painter, span, rows.indicators)
 
-    def _span_keyframes(self, span: _Span) -> list[tuple[float, bool]]:
-        """(time, human) of the keyframes drawn on ``span`` in the view, thinned (module doc).
-
-        A point up to a frame before the span shows at its start (the frame on screen when
-        the phrase starts began a little earlier), as keyframe navigation goes there.
-        """
+    def _span_keyframes(self, span: IndicatorSpan) -> list[tuple[float, bool]]:
+        """(time, human) of the keyframes drawn on ``span`` in the view (module doc)."""
         selected = span.indicator.id == self._selected_indicator
-        view_start, view_end = self.visible_range()
-        frame_s = self._min_phrase_s()
-        marks: list[tuple[float, bool]] = []
-        last_x = -math.inf
-        for point in span.indicator.track:
-            if not (point.human or selected):
-                continue
-            if not (span.start - frame_s < point.time < span.end):
-                continue
-            t = max(point.time, span.start)
-            if not (view_start <= t <= view_end):
-                continue
-            x = self.x_for_time(t)
-            if not point.human and x - last_x < MIN_KEY_GAP_PX:
-                continue
-            marks.append((t, point.human))
-            last_x = x
-        return marks
+        frame_s = frame_seconds(self._fps)
+        return span_keyframes(span, selected, self.axis(), self.visible_range(), frame_s)
 
-    def _paint_keyframes(self, painter: QPainter, span: _Span, row: QRectF) -> None:
+    def _paint_keyframes(self, painter: QPainter, span: IndicatorSpan, row: QRectF) -> None:
         marks = self._span_keyframes(span)
         if not marks:
             return

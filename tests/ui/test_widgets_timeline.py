@@ -15,8 +15,10 @@ from pytestqt.qtbot import QtBot
 from narrlocal_gui.core.model import Box, DisplaySettings, Indicator, Phrase, Project, TrackPoint
 from narrlocal_gui.core.range_marks import InOutMarks
 from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.core.time_format import format_ruler_time
+from narrlocal_gui.core.timeline_view import MIN_KEY_GAP_PX
 from narrlocal_gui.ui import timeline_widget
-from narrlocal_gui.ui.timeline_widget import GUTTER, TimelineWidget, format_ruler_time
+from narrlocal_gui.ui.timeline_widget import GUTTER, TimelineWidget
 
 DURATION = 100.0
 FPS = 25.0
@@ -258,7 +260,7 @@ def test_keyframes_show_corrections_and_the_selected_indicators_points(
     assert model and all(10.0 <= t < 13.0 for t in model)  # only where the box shows
     # A point every frame is thinned to one per few pixels at this zoom ...
     gaps = np.diff([timeline.x_for_time(t) for t in model])
-    assert len(model) < 3.0 * FPS and gaps.min() >= timeline_widget.MIN_KEY_GAP_PX
+    assert len(model) < 3.0 * FPS and gaps.min() >= MIN_KEY_GAP_PX
     # ... and drawn one by one when zoomed in to frames.
     timeline.zoom_by(40.0, timeline.x_for_time(11.0))
     start, end = timeline.visible_range()

@@ -17,8 +17,9 @@ from narrlocal_gui.core.range_marks import InOutMarks
 from narrlocal_gui.core.selection import Selection
 from narrlocal_gui.core.time_format import format_ruler_time
 from narrlocal_gui.core.timeline_view import MIN_KEY_GAP_PX
-from narrlocal_gui.ui import timeline_widget
-from narrlocal_gui.ui.timeline_widget import GUTTER, TimelineWidget
+from narrlocal_gui.ui import timeline_paint, timeline_widget
+from narrlocal_gui.ui.timeline_paint import GUTTER
+from narrlocal_gui.ui.timeline_widget import TimelineWidget
 
 DURATION = 100.0
 FPS = 25.0
@@ -304,7 +305,9 @@ def test_waveform_columns_match_a_brute_force_resampling(
     mins = -rng.uniform(0.0, 1.0, 5_000).astype(np.float32)
     timeline.set_waveform(mins, maxs, DURATION)
     timeline.zoom_by(zoom, GUTTER + 400)
-    columns = timeline._waveform_columns(WIDTH - GUTTER)
+    wave = timeline._scene().waveform
+    assert wave is not None
+    columns = wave.columns(timeline.visible_range(), WIDTH - GUTTER)
     assert columns is not None
     lows, highs = columns
     start, _end = timeline.visible_range()
@@ -599,7 +602,7 @@ def test_overlapping_indicators_are_stacked_in_lanes_each_clickable(
     timeline.set_project(replace(project, phrases=phrases, indicators=indicators))
     rows = timeline._rows()
     assert rows.indicators.height() > single_row.height()  # taken from the waveform
-    assert rows.wave.height() >= timeline_widget.MIN_WAVE_H
+    assert rows.wave.height() >= timeline_paint.MIN_WAVE_H
     lane_h = rows.indicators.height() / 3
     image = timeline.grab().toImage()
     x = round(timeline.x_for_time(12.5))  # all three overlap here

@@ -35,6 +35,7 @@ from narrlocal_gui import (
     cli_train,
 )
 from narrlocal_gui.cli_common import check_output, fraction_progress
+from narrlocal_gui.core.time_format import format_clock
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -73,17 +74,6 @@ class Command:
 def _one_line(text: str) -> str:
     """Messages are printed on exactly one line, whatever the exception carried."""
     return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
-
-
-def _fmt_time(seconds: float) -> str:
-    """12.5 -> "0:12.50", 3725 -> "1:02:05.00"."""
-    if not math.isfinite(seconds):
-        return "?"
-    hours, rest = divmod(max(seconds, 0.0), 3600.0)
-    minutes, secs = divmod(rest, 60.0)
-    if hours >= 1:
-        return f"{int(hours)}:{int(minutes):02d}:{secs:05.2f}"
-    return f"{int(minutes)}:{secs:05.2f}"
 
 
 def _fmt_bytes(size: int) -> str:
@@ -150,13 +140,13 @@ def _info_lines(info: MediaInfo) -> list[str]:
 
     rows: list[tuple[str, str]] = [("kind", info.kind.value)]
     if info.kind is not MediaKind.IMAGE:
-        rows.append(("duration", f"{_fmt_time(info.duration)} ({info.duration:.3f} s)"))
+        rows.append(("duration", f"{format_clock(info.duration, 2)} ({info.duration:.3f} s)"))
         if info.truncated and info.declared_duration is not None:
             rows.append(
                 (
                     "incomplete",
-                    f"the header claims {_fmt_time(info.declared_duration)}; only "
-                    f"{_fmt_time(info.duration)} exists (a truncated file)",
+                    f"the header claims {format_clock(info.declared_duration, 2)}; only "
+                    f"{format_clock(info.duration, 2)} exists (a truncated file)",
                 )
             )
     if info.kind is not MediaKind.AUDIO:
@@ -265,12 +255,12 @@ def _video_line(project: Project, problems: list[str]) -> str:
         )
     if video.duration is not None and abs(video.duration - info.duration) > 0.5:
         problems.append(
-            f"the video lasts {_fmt_time(info.duration)} but the project was made for one of "
-            f"{_fmt_time(video.duration)}"
+            f"the video lasts {format_clock(info.duration, 2)} but the project was made for one of "
+            f"{format_clock(video.duration, 2)}"
         )
     return (
         f"{path} (found; {info.width} x {info.height} px, {_fmt_fps(info.fps)}, "
-        f"{_fmt_time(info.duration)})"
+        f"{format_clock(info.duration, 2)})"
     )
 
 
@@ -294,14 +284,14 @@ def _indicator_problems(project: Project) -> list[str]:
             if outside:
                 problems.append(
                     f"{name} has {len(outside)} box(es) entirely outside the frame "
-                    f"(first at {_fmt_time(outside[0])})"
+                    f"(first at {format_clock(outside[0], 2)})"
                 )
     if video is not None and video.duration is not None:
         late = [p for p in project.phrases if p.start > video.duration]
         if late:
             problems.append(
                 f"{len(late)} phrase(s) start after the video ends, first {late[0].text!r} "
-                f"at {_fmt_time(late[0].start)}"
+                f"at {format_clock(late[0].start, 2)}"
             )
     return problems
 
@@ -329,7 +319,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if project.phrases:
         first = min(p.start for p in project.phrases)
         last = max(p.end for p in project.phrases)
-        span = f" from {_fmt_time(first)} to {_fmt_time(last)}"
+        span = f" from {format_clock(first, 2)} to {format_clock(last, 2)}"
     else:
         span = ""
     rows.append(("phrases", f"{len(project.phrases)}{span}"))
@@ -421,7 +411,7 @@ def _run_frame(args: argparse.Namespace) -> int:
         # A small tolerance: "the last frame at the duration" is what people type.
         if t > info.duration + 1e-6 and info.frame_count > 1:
             raise UserFacingError(
-                f"{t:g} s is after the end of '{media}' ({_fmt_time(info.duration)})."
+                f"{t:g} s is after the end of '{media}' ({format_clock(info.duration, 2)})."
             )
         image = source.frame_at(t).image
     if project is not None and not args.no_indicators:

@@ -9,11 +9,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from narrlocal_gui.core.time_format import format_clock
 from narrlocal_gui.errors import UserFacingError
 
 __all__ = [
     "check_output",
-    "fmt_duration",
     "fraction_progress",
     "frame_rate",
     "positive_number",
@@ -89,16 +89,9 @@ def frame_rate(text: str) -> float:
     return value
 
 
-def fmt_duration(seconds: float) -> str:
-    """65 -> "1:05", 3725 -> "1:02:05" (whole seconds, for time-left estimates)."""
-    minutes, secs = divmod(round(max(seconds, 0.0)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def print_progress_line(text: str, done: bool, eta: float | None = None) -> None:
     """Rewrite the progress line on stderr; a newline once ``done``."""
-    left = f" (about {fmt_duration(eta)} left)" if eta is not None and not done else ""
+    left = f" (about {format_clock(eta)} left)" if eta is not None and not done else ""
     line = f"\r{text}{left}"
     print(f"{line:<60}", end="\n" if done else "", file=sys.stderr, flush=True)
 

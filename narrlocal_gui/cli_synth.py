@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from narrlocal_gui.cli_common import fmt_duration, frame_rate, print_progress_line, whole_number
+from narrlocal_gui.cli_common import frame_rate, print_progress_line, whole_number
+from narrlocal_gui.core.time_format import format_clock
 from narrlocal_gui.errors import UserFacingError
 
 __all__ = ["SYNTH_DESCRIPTION", "SYNTH_SUMMARY", "configure_synth", "run_synth"]
@@ -170,7 +171,7 @@ def run_synth(args: argparse.Namespace) -> int:
         f" items"
         for s in Split
     )
-    video = fmt_duration(len(dataset.clips) * settings.frame_count / settings.fps)
+    video = format_clock(len(dataset.clips) * settings.frame_count / settings.fps)
     print(
         f"Wrote {len(dataset.clips)} clips ({video} of video, {events} narrated events, "
         f"{items} evaluation items) to '{dataset.root}' in {seconds:.1f} s."

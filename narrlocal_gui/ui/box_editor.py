@@ -35,11 +35,11 @@ from narrlocal_gui.core.localization_edits import phrase_color
 from narrlocal_gui.core.model import Box, Project, Rgb
 from narrlocal_gui.core.navigation import phrase_at
 from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.core.time_format import format_timecode
 from narrlocal_gui.core.visibility import VisibleIndicator, frame_tolerance, visible_indicators
 from narrlocal_gui.ui import box_overlay
 from narrlocal_gui.ui.player_controller import frame_index_at
 from narrlocal_gui.ui.selection_model import SelectionModel
-from narrlocal_gui.ui.transport_bar import format_timecode
 from narrlocal_gui.ui.video_view import VideoView
 
 #: A handle is grabbed this close to its centre, in widget pixels.

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.core.range_marks import InOutMarks, RangeChoice, RangeError, chosen_range
+from narrlocal_gui.core.time_format import format_timecode
 from narrlocal_gui.core.visibility import indicators_in
 from narrlocal_gui.export.annotation_formats import FORMATS, AnnotationFormat
 from narrlocal_gui.export.audio_mux import ALSO_COPYABLE, PLAYABLE_IN_MP4
@@ -55,7 +56,6 @@ from narrlocal_gui.export.video_options import (
     VideoExportOptions,
 )
 from narrlocal_gui.media.media_info import MediaInfo
-from narrlocal_gui.ui.transport_bar import format_timecode
 
 APP_NAME = "NarrLocal"
 DEFAULT_SUFFIX = ".mp4"

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from narrlocal_gui.core.model import Indicator, IndicatorStyle, Phrase, Project
 from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.core.time_format import format_minutes, format_seconds
 from narrlocal_gui.ui.selection_model import SelectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -87,19 +88,6 @@ _HEADERS: dict[Column, tuple[str, str]] = {
 }
 
 _EDIT_HINT = "Click the selected row's cell or press F2 to change."
-
-
-def format_minutes(seconds: float) -> str:
-    """``mm:ss.s`` (minutes keep counting past an hour)."""
-    tenths = round(max(seconds, 0.0) * 10.0)  # round once, so 59.96 s reads 01:00.0
-    minutes, rest = divmod(tenths, 600)
-    return f"{minutes:02d}:{rest // 10:02d}.{rest % 10}"
-
-
-def format_seconds(seconds: float) -> str:
-    """``2.5 s``, ``3.0 s``, ``0.25 s``: one decimal at least, more only when needed."""
-    text = f"{seconds:.3f}".rstrip("0")
-    return f"{text}0 s" if text.endswith(".") else f"{text} s"
 
 
 def duration_text(override: float | None, default: float | None) -> str:

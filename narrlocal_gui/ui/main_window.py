@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from narrlocal_gui.core.model import Project
+from narrlocal_gui.core.time_format import format_timecode
 from narrlocal_gui.media.audio_output import AudioOutput
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import build_actions, build_menus
@@ -70,7 +71,7 @@ from narrlocal_gui.ui.settings import (
 from narrlocal_gui.ui.shortcut_guard import ShortcutGuard
 from narrlocal_gui.ui.timeline_widget import TimelineWidget
 from narrlocal_gui.ui.transcript_panel import TranscriptPanel
-from narrlocal_gui.ui.transport_bar import JUMP_SECONDS, TransportBar, format_timecode
+from narrlocal_gui.ui.transport_bar import JUMP_SECONDS, TransportBar
 from narrlocal_gui.ui.video_view import VideoView
 
 APP_NAME = "NarrLocal"

@@ -10,11 +10,12 @@ from PySide6.QtGui import QKeyEvent, QUndoStack
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit, QListWidget, QPushButton
 from pytestqt.qtbot import QtBot
 
+from narrlocal_gui.core.time_format import format_eta
 from narrlocal_gui.narration.asr_models import ASR_MODELS
 from narrlocal_gui.ui.actions import build_actions
 from narrlocal_gui.ui.dialogs import ShortcutsDialog, ask_save_project
 from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
-from narrlocal_gui.ui.progress_widget import ProgressWidget, estimate_remaining, format_eta
+from narrlocal_gui.ui.progress_widget import ProgressWidget, estimate_remaining
 from narrlocal_gui.ui.recent_menu import RecentMenu
 from narrlocal_gui.ui.settings import ComputeDevice, Preferences
 from narrlocal_gui.ui.shortcut_guard import editor_wants_key

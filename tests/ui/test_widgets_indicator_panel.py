@@ -27,7 +27,6 @@ from narrlocal_gui.ui.indicator_panel import (
     IndicatorTableModel,
     StyleDelegate,
     duration_text,
-    format_minutes,
 )
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -346,13 +345,6 @@ def test_clicking_a_row_reports_the_selection(panel: IndicatorPanel, qtbot: QtBo
         qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert blocker.args == [Selection("p3", "i3")]
     assert table.selectionModel().isRowSelected(2, QModelIndex())
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"), [(0.0, "00:00.0"), (59.96, "01:00.0"), (62.34, "01:02.3")]
-)
-def test_format_minutes(seconds: float, text: str) -> None:
-    assert format_minutes(seconds) == text
 
 
 def test_duration_text() -> None:

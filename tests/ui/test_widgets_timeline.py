@@ -15,7 +15,6 @@ from pytestqt.qtbot import QtBot
 from narrlocal_gui.core.model import Box, DisplaySettings, Indicator, Phrase, Project, TrackPoint
 from narrlocal_gui.core.range_marks import InOutMarks
 from narrlocal_gui.core.selection import Selection
-from narrlocal_gui.core.time_format import format_ruler_time
 from narrlocal_gui.core.timeline_view import MIN_KEY_GAP_PX
 from narrlocal_gui.ui import timeline_paint, timeline_widget
 from narrlocal_gui.ui.timeline_paint import GUTTER
@@ -397,20 +396,6 @@ def test_the_in_out_range_is_shaded_and_its_marks_drawn(timeline: TimelineWidget
     assert image.pixelColor(mark_x, wave_y) != image.pixelColor(mark_x + 6, wave_y)
     band_in, band_out, wave_in, wave_out = pixels()
     assert band_in == band_out and wave_in == wave_out  # no range without both
-
-
-@pytest.mark.parametrize(
-    ("seconds", "step", "hours", "text"),
-    [
-        (59.99, 1.0, False, "1:00"),
-        (0.125, 0.001, False, "0:00.125"),
-        (61.5, 0.5, False, "1:01.5"),
-        (3725.0, 60.0, True, "1:02:05"),
-        (3725.0, 60.0, False, "62:05"),
-    ],
-)
-def test_ruler_labels(seconds: float, step: float, hours: bool, text: str) -> None:
-    assert format_ruler_time(seconds, step, hours) == text
 
 
 # -- dragging phrase edges ---------------------------------------------------------------

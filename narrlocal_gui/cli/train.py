@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from narrlocal_gui.cli.arguments import positive_number, whole_number
 from narrlocal_gui.cli.exit_codes import EXIT_INTERRUPTED
-from narrlocal_gui.cli.output import fmt_duration, print_progress_line
+from narrlocal_gui.cli.output import print_progress_line
+from narrlocal_gui.core.time_format import format_clock
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.localizer.feature_levels import FEATURE_LEVELS, feature_channels
 
@@ -296,7 +297,7 @@ def _extract(
     print(
         f"Features: {index.clip_count} clips from {len(index.video_seconds)} videos "
         f"({hours * 60:.1f} min of video) in '{folder}'; encoding took "
-        f"{fmt_duration(index.extraction_seconds)} ({seconds_per_hour(index):.0f} s per hour "
+        f"{format_clock(index.extraction_seconds)} ({seconds_per_hour(index):.0f} s per hour "
         "of video)."
     )
 
@@ -372,7 +373,7 @@ def run_train(args: argparse.Namespace) -> int:
                 f"(centre prior {metrics.centre_accuracy:.3f})"
             )
         print(line)
-    elapsed = fmt_duration(time.perf_counter() - began)
+    elapsed = format_clock(time.perf_counter() - began)
     if not result.finished:
         print(f"Stopped at step {result.step} after {elapsed}; add --resume to continue.")
         return EXIT_INTERRUPTED

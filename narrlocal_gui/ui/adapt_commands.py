@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QStatusBar, QWidget
 
+from narrlocal_gui.core.time_format import format_eta
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import Actions
 from narrlocal_gui.ui.adapt_worker import THREAD_NAME, AdaptRequest, AdaptWorker
-from narrlocal_gui.ui.progress_widget import ProgressWidget, format_eta
+from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.settings import LocalizerMethod, PreferencesStore, adaptation_dir
 from narrlocal_gui.ui.worker_thread import WorkerThread
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QPushButton, QStatusBar, QWidget
 from narrlocal_gui.core.byte_sizes import GIB, KIB, MIB
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.core.range_marks import InOutMarks
+from narrlocal_gui.core.time_format import format_duration, format_time_left, format_timecode
 from narrlocal_gui.export.annotation_formats import FORMATS
 from narrlocal_gui.export.video_options import DEFAULT_CRF, DEFAULT_PRESET, ExportProgress
 from narrlocal_gui.media.media_info import MediaInfo
@@ -52,7 +53,6 @@ from narrlocal_gui.ui.export_dialog import (
 from narrlocal_gui.ui.export_worker import THREAD_NAME, ExportDone, ExportKind, ExportWorker
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.settings import PreferencesStore
-from narrlocal_gui.ui.transport_bar import format_timecode
 from narrlocal_gui.ui.worker_thread import WorkerThread
 
 log = logging.getLogger(__name__)
@@ -94,29 +94,6 @@ class PlayerState(Protocol):
 
 
 # -- texts ---------------------------------------------------------------------------------
-
-
-def format_duration(seconds: float) -> str:
-    """A span of time as people say it: "4.2 s", "35 s", "1 min 10 s", "2 h 05 min"."""
-    seconds = max(float(seconds), 0.0)
-    if seconds < 0.05:
-        return "under 0.1 s"  # "0.0 s" reads as if nothing happened
-    if seconds < 10.0:
-        return f"{seconds:.1f} s"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def format_time_left(seconds: float) -> str:
-    """The time an export still needs, in whole seconds: "1 min 10 s left"."""
-    whole = max(round(seconds), 1)
-    return f"{whole} s left" if whole < 60 else f"{format_duration(whole)} left"
 
 
 def format_size(size_bytes: int) -> str:

@@ -27,6 +27,7 @@ from narrlocal_gui.core.model import (
     VideoRef,
 )
 from narrlocal_gui.core.range_marks import InOutMarks
+from narrlocal_gui.core.time_format import format_duration, format_time_left
 from narrlocal_gui.export.video_export import export_still, export_video
 from narrlocal_gui.export.video_options import (
     AudioMode,
@@ -44,9 +45,7 @@ from narrlocal_gui.ui.export_commands import (
     STOP_AND_CLOSE,
     ExportCommands,
     done_text,
-    format_duration,
     format_size,
-    format_time_left,
     free_path,
     progress_text,
 )

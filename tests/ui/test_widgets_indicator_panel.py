@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import DisplaySettings, Indicator, IndicatorStyle, Phrase, Project
+from narrlocal_gui.core.selection import Selection
 from narrlocal_gui.ui.indicator_panel import (
     INDICATOR_ID_ROLE,
     Column,
@@ -26,7 +27,6 @@ from narrlocal_gui.ui.indicator_panel import (
     IndicatorTableModel,
     StyleDelegate,
     duration_text,
-    format_minutes,
 )
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -322,8 +322,11 @@ def test_double_click_activates_the_row(panel: IndicatorPanel, qtbot: QtBot) -> 
 
 
 def test_selection_survives_project_updates(panel: IndicatorPanel, qtbot: QtBot) -> None:
-    with qtbot.assertNotEmitted(panel.indicator_selected):
-        panel.select_indicator("i3")
+    shown: list[Selection] = []
+    selection = panel.selection_model()
+    selection.changed.connect(shown.append)
+    selection.select_indicator(_project(), "i3")
+    assert shown == [Selection("p3", "i3")]  # shown without writing back
     assert panel.selected_indicator() == "i3"
     panel.set_project(_project(i3={"enabled": False}))  # same ids: no reset
     assert panel.selected_indicator() == "i3"
@@ -331,24 +334,17 @@ def test_selection_survives_project_updates(panel: IndicatorPanel, qtbot: QtBot)
     fewer = dataclasses.replace(fewer, indicators=fewer.indicators[1:])  # a reset
     panel.set_project(fewer)
     assert panel.selected_indicator() == "i3"
-    panel.select_indicator(None)
+    selection.select_indicator(fewer, None)
     assert panel.selected_indicator() is None
 
 
 def test_clicking_a_row_reports_the_selection(panel: IndicatorPanel, qtbot: QtBot) -> None:
     table = panel.table()
     rect = table.visualRect(panel.model().index(2, Column.START))
-    with qtbot.waitSignal(panel.indicator_selected, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.selection_model().changed, timeout=1000) as blocker:
         qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert blocker.args == ["i3"]
+    assert blocker.args == [Selection("p3", "i3")]
     assert table.selectionModel().isRowSelected(2, QModelIndex())
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"), [(0.0, "00:00.0"), (59.96, "01:00.0"), (62.34, "01:02.3")]
-)
-def test_format_minutes(seconds: float, text: str) -> None:
-    assert format_minutes(seconds) == text
 
 
 def test_duration_text() -> None:

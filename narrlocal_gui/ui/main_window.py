@@ -40,7 +40,7 @@ from narrlocal_gui.media.audio_output import AudioOutput
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import build_actions, build_menus
 from narrlocal_gui.ui.adapt_commands import AdaptCommands
-from narrlocal_gui.ui.appearance_dialog import AppearanceDialog
+from narrlocal_gui.ui.appearance_dialog import AppearanceChosen, AppearanceDialog
 from narrlocal_gui.ui.audio_worker import Waveform
 from narrlocal_gui.ui.box_editor import BoxEditor
 from narrlocal_gui.ui.document import ProjectDocument
@@ -278,7 +278,7 @@ class MainWindow(QMainWindow):
         p.all_enabled_chosen.connect(e.set_all_enabled)
         p.indicator_activated.connect(self.navigator.go_to_indicator)
         look = self.appearance
-        look.appearance_chosen.connect(e.set_appearance)
+        look.appearance_chosen.connect(self._set_appearance)
         look.restore_requested.connect(e.restore_appearance)
         self.document.changed.connect(look.set_project)
         self.navigator.phrase_selected.connect(self.timeline.set_selected_phrase)
@@ -429,6 +429,10 @@ class MainWindow(QMainWindow):
                 )
             if opened.is_demo:
                 self.controller.play()
+
+    @Slot(AppearanceChosen)
+    def _set_appearance(self, chosen: AppearanceChosen) -> None:
+        self.indicator_edits.set_appearance(chosen.field, chosen.value)
 
     @Slot(ShownFrame)
     def _show_frame(self, frame: ShownFrame) -> None:

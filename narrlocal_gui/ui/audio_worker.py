@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.media.audio import AudioTrack, decode_audio, waveform_envelope
 from narrlocal_gui.progress import CancelCallback, ProgressCallback
-from narrlocal_gui.ui.worker_thread import Worker
+from narrlocal_gui.ui.worker_thread import FileJob, Worker
 
 #: Waveform resolution: enough for a wide timeline without a visible staircase.
 WAVEFORM_BINS = 4000
@@ -53,8 +53,10 @@ class AudioWorker(Worker):
 
     finished = Signal(AudioDecoded)
 
-    @Slot(int, str)
-    def load(self, job_id: int, path: str) -> None:
+    @Slot(FileJob)
+    def load(self, request: FileJob) -> None:
+        job_id, path = request.job_id, request.path
+
         def work(progress: ProgressCallback, cancel: CancelCallback) -> Waveform:
             track = decode_audio(Path(path), progress=progress, cancel=cancel)
             if track is None:

@@ -24,7 +24,7 @@ from narrlocal_gui.media.media_info import MediaInfo
 from narrlocal_gui.media.source import FrameSource, open_media
 from narrlocal_gui.progress import CancelCallback, ProgressCallback
 from narrlocal_gui.render.frame_render import render_frame
-from narrlocal_gui.ui.worker_thread import Worker
+from narrlocal_gui.ui.worker_thread import FileJob, Worker
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,10 @@ class MediaWorker(Worker):
         """The frame cache size for sources opened from now on."""
         self._cache_bytes = int(cache_bytes)
 
-    @Slot(int, str)
-    def open(self, job_id: int, path: str) -> None:
+    @Slot(FileJob)
+    def open(self, request: FileJob) -> None:
+        job_id, path = request.job_id, request.path
+
         def work(progress: ProgressCallback, cancel: CancelCallback) -> FrameSource:
             return open_media(
                 Path(path), cache_bytes=self._cache_bytes, progress=progress, cancel=cancel

@@ -31,7 +31,7 @@ from narrlocal_gui.media.media_info import MediaInfo
 from narrlocal_gui.ui.audio_worker import AudioDecoded, AudioWorker, Waveform
 from narrlocal_gui.ui.media_worker import DEFAULT_CACHE_BYTES, MediaOpened, MediaWorker
 from narrlocal_gui.ui.project_worker import ProjectLoaded, ProjectWorker
-from narrlocal_gui.ui.worker_thread import JobFailed, JobProgressed, WorkerThread
+from narrlocal_gui.ui.worker_thread import FileJob, JobFailed, JobProgressed, WorkerThread
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +98,11 @@ class OpenCoordinator(QObject):
     audio_failed = Signal(str)
 
     # Requests to the workers; queued, because the workers live in other threads.
-    _open_media = Signal(int, str)
+    _open_media = Signal(FileJob)
     _close_media = Signal()
-    _load_project = Signal(int, str)
+    _load_project = Signal(FileJob)
     _make_demo = Signal(int)
-    _load_audio = Signal(int, str)
+    _load_audio = Signal(FileJob)
     _cache_bytes = Signal(int)
 
     def __init__(
@@ -158,12 +158,12 @@ class OpenCoordinator(QObject):
 
     def open_project(self, path: Path) -> None:
         self._begin(_Pending(_Kind.PROJECT, Path(path)), f"Opening '{Path(path).name}'…")
-        self._load_project.emit(self.project_worker.jobs.next(), str(path))
+        self._load_project.emit(FileJob(self.project_worker.jobs.next(), str(path)))
 
     def recover(self, path: Path) -> None:
         """Open an autosaved untitled project; it stays untitled, autosaving where it was."""
         self._begin(_Pending(_Kind.RECOVERY, Path(path)), f"Recovering '{Path(path).name}'…")
-        self._load_project.emit(self.project_worker.jobs.next(), str(path))
+        self._load_project.emit(FileJob(self.project_worker.jobs.next(), str(path)))
 
     def open_demo(self) -> None:
         self._begin(_Pending(_Kind.DEMO, None), "Preparing the demo project…")
@@ -187,7 +187,7 @@ class OpenCoordinator(QObject):
 
     def load_audio(self, path: Path) -> None:
         """Decode the sound of ``path`` (the video now open) in the background."""
-        self._load_audio.emit(self.audio_worker.jobs.next(), str(path))
+        self._load_audio.emit(FileJob(self.audio_worker.jobs.next(), str(path)))
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop every engine and join its thread; False if one did not stop in time."""
@@ -210,7 +210,7 @@ class OpenCoordinator(QObject):
 
     def _request_media(self, path: Path) -> None:
         self.progressed.emit(-1.0)
-        self._open_media.emit(self.media_worker.jobs.next(), str(path))
+        self._open_media.emit(FileJob(self.media_worker.jobs.next(), str(path)))
 
     def _finish(self, document: OpenedDocument) -> None:
         self._pending = None

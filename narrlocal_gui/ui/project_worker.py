@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal, Slot
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.core.project_io import load_project
 from narrlocal_gui.progress import CancelCallback, Cancelled, ProgressCallback
-from narrlocal_gui.ui.worker_thread import JobFailed, Worker
+from narrlocal_gui.ui.worker_thread import FileJob, JobFailed, Worker
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,9 @@ class ProjectWorker(Worker):
 
     loaded = Signal(ProjectLoaded)
 
-    @Slot(int, str)
-    def load(self, job_id: int, path: str) -> None:
+    @Slot(FileJob)
+    def load(self, request: FileJob) -> None:
+        job_id, path = request.job_id, request.path
         project = self.run_job(
             job_id,
             lambda _progress, _cancel: load_project(Path(path)),
@@ -70,4 +71,4 @@ class ProjectWorker(Worker):
 
         path = self.run_job(job_id, work, DEMO_UNAVAILABLE.removesuffix("."))
         if path is not None:
-            self.load(job_id, str(path))
+            self.load(FileJob(job_id, str(path)))

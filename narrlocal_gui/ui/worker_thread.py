@@ -107,6 +107,14 @@ class StageStarted:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class FileJob:
+    """A request to work on the file at ``path`` (open, read, decode) as job ``job_id``."""
+
+    job_id: int
+    path: str
+
+
 class ProgressThrottle:
     """A ``progress(fraction)`` callback that forwards at most one report per interval.
 

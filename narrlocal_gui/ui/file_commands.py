@@ -24,7 +24,7 @@ from narrlocal_gui.ui.settings import PreferencesStore, with_recent, without_rec
 
 
 class FileCommands(QObject):
-    opened = Signal(object)  # OpenedDocument, after the document was replaced
+    opened = Signal(OpenedDocument)  # after the document was replaced
 
     def __init__(
         self,

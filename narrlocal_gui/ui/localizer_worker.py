@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -28,10 +28,10 @@ from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.core.model import Phrase
 from narrlocal_gui.progress import CancelCallback, Cancelled, ProgressCallback
-from narrlocal_gui.ui.worker_thread import Worker
+from narrlocal_gui.ui.worker_thread import StageStarted, Worker
 
 if TYPE_CHECKING:
-    from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseResult
+    from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseFailure, PhraseResult
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +107,63 @@ def create_phrase_localizer(settings: object) -> PhraseLocalizerLike:
     return PhraseLocalizer(settings)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True, slots=True)
+class LocalizeRequest:
+    """Localize ``phrases`` in ``video_path``, in order, with ``settings``."""
+
+    job_id: int
+    video_path: str
+    phrases: tuple[Phrase, ...]
+    #: :class:`LocalizerOptions` from the GUI (or the pipeline's ``LocalizeSettings``);
+    #: ``object`` because the pipeline's type must not be imported in the GUI thread.
+    settings: object
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseLocalized:
+    """One phrase's result, as soon as it is ready."""
+
+    job_id: int
+    result: PhraseResult
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseSkipped:
+    """A phrase whose localization failed; the job goes on without it."""
+
+    job_id: int
+    failure: PhraseFailure
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceChosen:
+    """Where the localizer runs ("CPU", "GPU (CUDA)…"), said again when that changes."""
+
+    job_id: int
+    notice: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizationFinished:
+    """The job went through all its phrases: ``done`` of ``total`` were localized."""
+
+    job_id: int
+    done: int
+    total: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.done <= self.total:
+            raise ValueError(f"{self.done} of {self.total} phrases done")
+
+
 class LocalizerWorker(Worker):
     """Slot ``localize``; results tagged with the request's job id."""
 
-    phrase_localized = Signal(int, object)  # job id, PhraseResult (as each phrase finishes)
-    phrase_failed = Signal(int, object)  # job id, PhraseFailure (the phrase was skipped)
-    stage_started = Signal(int, str)  # job id, what the job does now; progress restarts at 0
-    device_chosen = Signal(int, str)  # job id, where the localizer runs ("CPU", "GPU (CUDA)…")
-    finished_all = Signal(int, int, int)  # job id, phrases done, phrases asked for
+    phrase_localized = Signal(PhraseLocalized)
+    phrase_failed = Signal(PhraseSkipped)
+    stage_started = Signal(StageStarted)
+    device_chosen = Signal(DeviceChosen)
+    finished_all = Signal(LocalizationFinished)
 
     def __init__(self, factory: LocalizerFactory | None = None) -> None:
         super().__init__()
@@ -122,10 +171,11 @@ class LocalizerWorker(Worker):
         self._localizer: PhraseLocalizerLike | None = None
         self._settings: object = None
 
-    @Slot(int, str, object, object)
-    def localize(self, job_id: int, video_path: str, phrases: object, settings: object) -> None:
-        """Localize each of ``phrases`` (a sequence of Phrase) in ``video_path``, in order."""
-        todo: tuple[Phrase, ...] = tuple(phrases) if isinstance(phrases, Sequence) else ()
+    @Slot(LocalizeRequest)
+    def localize(self, request: LocalizeRequest) -> None:
+        """Localize each of the request's phrases in its video, in order."""
+        job_id, video_path, settings = request.job_id, request.video_path, request.settings
+        todo = request.phrases
         total = len(todo)
         name = Path(video_path).name
 
@@ -135,8 +185,10 @@ class LocalizerWorker(Worker):
             tally = FailureTally()
             localizer = self._localizer_for(job_id, settings)
             notice = localizer.device_notice
-            self.device_chosen.emit(job_id, notice)
-            self.stage_started.emit(job_id, f"Localizing {total} phrases in '{name}'…")
+            self.device_chosen.emit(DeviceChosen(job_id, notice))
+            self.stage_started.emit(
+                StageStarted(job_id, f"Localizing {total} phrases in '{name}'…")
+            )
             progress(0.0)
             for done, phrase in enumerate(todo, start=1):
                 if cancel():
@@ -147,29 +199,29 @@ class LocalizerWorker(Worker):
                 except Cancelled:
                     raise
                 except Exception as exc:
-                    self.phrase_failed.emit(job_id, tally.failure(phrase, exc))
+                    self.phrase_failed.emit(PhraseSkipped(job_id, tally.failure(phrase, exc)))
                 else:
                     if cancel():
                         # Finished, but no longer wanted: whoever cancelled has moved on.
                         raise Cancelled("the localization was cancelled")
                     tally.success()
                     log.debug("localized %r in %.2f s", phrase.id, time.monotonic() - started)
-                    self.phrase_localized.emit(job_id, result)
+                    self.phrase_localized.emit(PhraseLocalized(job_id, result))
                 progress(done / total)
                 # Out of GPU memory, the localizer goes on on the CPU: say so.
                 now = localizer.device_notice
                 if now != notice:
                     notice = now
-                    self.device_chosen.emit(job_id, notice)
+                    self.device_chosen.emit(DeviceChosen(job_id, notice))
             return tally.succeeded
 
         done = self.run_job(job_id, work, f"Cannot localize the phrases in '{name}'")
         if done is not None:
-            self.finished_all.emit(job_id, done, total)
+            self.finished_all.emit(LocalizationFinished(job_id, done, total))
 
     def _localizer_for(self, job_id: int, settings: object) -> PhraseLocalizerLike:
         if self._localizer is None or self._settings != settings:
-            self.stage_started.emit(job_id, LOADING)
+            self.stage_started.emit(StageStarted(job_id, LOADING))
             # Close the old one first: two models in memory at once is what runs out of it.
             self._close()
             localizer = self._factory(settings)

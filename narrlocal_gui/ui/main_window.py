@@ -44,7 +44,8 @@ from narrlocal_gui.media.audio_output import AudioOutput
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import build_actions, build_menus
 from narrlocal_gui.ui.adapt_commands import AdaptCommands
-from narrlocal_gui.ui.appearance_dialog import AppearanceDialog
+from narrlocal_gui.ui.appearance_dialog import AppearanceChosen, AppearanceDialog
+from narrlocal_gui.ui.audio_worker import Waveform
 from narrlocal_gui.ui.box_editor import BoxEditor
 from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.export_commands import ExportCommands
@@ -57,7 +58,7 @@ from narrlocal_gui.ui.narration_commands import NarrationCommands
 from narrlocal_gui.ui.narration_edits import NarrationEdits
 from narrlocal_gui.ui.open_coordinator import OpenCoordinator, OpenedDocument
 from narrlocal_gui.ui.phrase_navigator import PhraseNavigator
-from narrlocal_gui.ui.player_controller import PlayerController
+from narrlocal_gui.ui.player_controller import PlayerController, ShownFrame
 from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.recent_menu import RecentMenu
@@ -238,7 +239,7 @@ class MainWindow(QMainWindow):
         c.position_changed.connect(self.transport.set_position)
         c.position_changed.connect(self.timeline.set_position)
         c.position_changed.connect(self.transcript_panel.set_position)
-        c.frame_shown.connect(self.video_view.set_frame)
+        c.frame_shown.connect(self._show_frame)
         c.playing_changed.connect(self.transport.set_playing)
         c.rate_changed.connect(self.transport.set_speed)
         c.active_indicators_changed.connect(self.indicator_panel.set_active_ids)
@@ -284,7 +285,7 @@ class MainWindow(QMainWindow):
         p.all_enabled_chosen.connect(e.set_all_enabled)
         p.indicator_activated.connect(self.navigator.go_to_indicator)
         look = self.appearance
-        look.appearance_chosen.connect(e.set_appearance)
+        look.appearance_chosen.connect(self._set_appearance)
         look.restore_requested.connect(e.restore_appearance)
         self.document.changed.connect(look.set_project)
 
@@ -306,7 +307,7 @@ class MainWindow(QMainWindow):
         p.delete_requested.connect(e.delete_phrase)
         self.timeline.phrase_retimed.connect(e.retime_phrase)
         e.rejected.connect(self._show_status)
-        n.busy_changed.connect(self._show_transcript)
+        n.jobs.busy_changed.connect(self._show_transcript)
 
     def _wire_localize(self) -> None:
         loc, panel = self.localize, self.transcript_panel
@@ -425,10 +426,18 @@ class MainWindow(QMainWindow):
             if opened.is_demo:
                 self.controller.play()
 
-    @Slot(object, object, object)
-    def _show_audio(self, track: object, mins: object, maxs: object) -> None:
-        self.controller.set_audio(track)  # type: ignore[arg-type]
-        self.timeline.set_waveform(mins, maxs, self.controller.duration)  # type: ignore[arg-type]
+    @Slot(AppearanceChosen)
+    def _set_appearance(self, chosen: AppearanceChosen) -> None:
+        self.indicator_edits.set_appearance(chosen.field, chosen.value)
+
+    @Slot(ShownFrame)
+    def _show_frame(self, frame: ShownFrame) -> None:
+        self.video_view.set_frame(frame.picture)
+
+    @Slot(Waveform)
+    def _show_audio(self, waveform: Waveform) -> None:
+        self.controller.set_audio(waveform.track)
+        self.timeline.set_waveform(waveform.mins, waveform.maxs, self.controller.duration)
 
     @Slot(str)
     def _on_audio_failed(self, message: str) -> None:

@@ -85,7 +85,7 @@ class Setup:
         qtbot.addWidget(self.panel)
         self.commands.attach(self.actions, self.panel, self.progress, self.status)  # type: ignore[arg-type]
         self.busy: list[bool] = []
-        self.commands.busy_changed.connect(self.busy.append)
+        self.commands.jobs.busy_changed.connect(self.busy.append)
 
     def _make(self, settings: object) -> FakeLocalizer:
         fake = FakeLocalizer(settings, **self.fake_kwargs)
@@ -117,7 +117,7 @@ def make_setup(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[..., Setup]]:
     yield make
     for setup in made:
         assert setup.commands.shutdown()
-        assert not setup.commands._thread.thread.isRunning()
+        assert not setup.commands.jobs.worker_thread.thread.isRunning()
 
 
 def test_results_stream_in_and_a_run_is_one_undo_step(
@@ -301,7 +301,7 @@ def test_a_move_to_the_cpu_is_shown(make_setup: Callable[..., Setup], qtbot: QtB
     assert s.commands.device_label.text() == "Localizer: Automatic (CUDA > MPS > CPU)"
     s.open()
     messages: list[str] = []
-    s.commands.status_reported.connect(messages.append)
+    s.commands.jobs.status_reported.connect(messages.append)
     s.commands.localize_all()
     qtbot.waitUntil(lambda: not s.commands.busy, timeout=5000)
     assert s.commands.device_label.text() == "Localizer: CPU (the GPU ran out of memory)"

@@ -22,12 +22,17 @@ from narrlocal_gui.progress import Cancelled
 from narrlocal_gui.ui.localizer_worker import (
     LOADING,
     THREAD_NAME,
+    DeviceChosen,
+    LocalizationFinished,
+    LocalizeRequest,
     LocalizerOptions,
     LocalizerWorker,
+    PhraseLocalized,
+    PhraseSkipped,
     pipeline_device,
     to_settings,
 )
-from narrlocal_gui.ui.worker_thread import WorkerThread
+from narrlocal_gui.ui.worker_thread import JobFailed, StageStarted, WorkerThread
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "media" / "narrated"
 
@@ -97,7 +102,7 @@ class FakeLocalizer:
 class Recorder(QObject):
     """Collects the worker's signals in the GUI thread (queued, as the window gets them)."""
 
-    requested = Signal(int, str, object, object)
+    requested = Signal(LocalizeRequest)
 
     def __init__(self, worker: LocalizerWorker) -> None:
         super().__init__()
@@ -112,32 +117,34 @@ class Recorder(QObject):
         worker.failed.connect(self.on_failed)
         worker.cancelled.connect(self.on_cancelled)
 
-    @Slot(int, object)
-    def on_phrase(self, job: int, result: object) -> None:
+    @Slot(PhraseLocalized)
+    def on_phrase(self, localized: PhraseLocalized) -> None:
+        result = localized.result
         assert isinstance(result, PhraseResult)
         self.results.append(result)
-        self.events.append(("phrase", job, result.phrase_id))
+        self.events.append(("phrase", localized.job_id, result.phrase_id))
 
-    @Slot(int, object)
-    def on_phrase_failed(self, job: int, failure: object) -> None:
+    @Slot(PhraseSkipped)
+    def on_phrase_failed(self, skipped: PhraseSkipped) -> None:
+        failure = skipped.failure
         assert isinstance(failure, PhraseFailure)
-        self.events.append(("skipped", job, failure.phrase_id, failure.reason))
+        self.events.append(("skipped", skipped.job_id, failure.phrase_id, failure.reason))
 
-    @Slot(int, str)
-    def on_stage(self, job: int, text: str) -> None:
-        self.events.append(("stage", job, text))
+    @Slot(StageStarted)
+    def on_stage(self, stage: StageStarted) -> None:
+        self.events.append(("stage", stage.job_id, stage.text))
 
-    @Slot(int, str)
-    def on_device(self, job: int, notice: str) -> None:
-        self.events.append(("device", job, notice))
+    @Slot(DeviceChosen)
+    def on_device(self, chosen: DeviceChosen) -> None:
+        self.events.append(("device", chosen.job_id, chosen.notice))
 
-    @Slot(int, int, int)
-    def on_finished(self, job: int, done: int, total: int) -> None:
-        self.events.append(("finished", job, done, total))
+    @Slot(LocalizationFinished)
+    def on_finished(self, finished: LocalizationFinished) -> None:
+        self.events.append(("finished", finished.job_id, finished.done, finished.total))
 
-    @Slot(int, str)
-    def on_failed(self, job: int, message: str) -> None:
-        self.events.append(("failed", job, message))
+    @Slot(JobFailed)
+    def on_failed(self, failure: JobFailed) -> None:
+        self.events.append(("failed", failure.job_id, failure.message))
 
     @Slot(int)
     def on_cancelled(self, job: int) -> None:
@@ -169,7 +176,9 @@ class Rig:
 
     def start(self, settings: object = None, phrases: tuple[Phrase, ...] = PHRASES) -> int:
         job = self.worker.jobs.next()
-        self.rec.requested.emit(job, "/videos/clip.mp4", phrases, settings or LocalizerOptions())
+        self.rec.requested.emit(
+            LocalizeRequest(job, "/videos/clip.mp4", phrases, settings or LocalizerOptions())
+        )
         return job
 
 
@@ -229,7 +238,7 @@ def test_a_stale_job_does_nothing_and_a_new_one_reuses_the_localizer(
     r = rig()
     first = r.worker.jobs.next()
     second = r.start()  # made ``first`` stale before the worker saw it
-    r.rec.requested.emit(first, "/videos/clip.mp4", PHRASES, LocalizerOptions())
+    r.rec.requested.emit(LocalizeRequest(first, "/videos/clip.mp4", PHRASES, LocalizerOptions()))
     qtbot.waitUntil(lambda: bool(r.rec.kinds("cancelled")), timeout=5000)
     qtbot.waitUntil(lambda: bool(r.rec.kinds("finished")), timeout=5000)
     assert r.rec.kinds("finished") == [("finished", second, 3, 3)]
@@ -306,7 +315,9 @@ def test_the_real_bridge_localizes_phrases_of_a_real_video(qtbot: QtBot) -> None
         )
         options = LocalizerOptions(method="bridge", fps=1.0, window=1.0, device="cpu")
         job = worker.jobs.next()
-        rec.requested.emit(job, str(SHARED / "speech_podium.mp4"), phrases, options)
+        rec.requested.emit(
+            LocalizeRequest(job, str(SHARED / "speech_podium.mp4"), phrases, options)
+        )
         qtbot.waitUntil(lambda: bool(rec.kinds("finished") or rec.kinds("failed")), timeout=60_000)
         assert rec.kinds("failed") == []
         assert rec.kinds("finished") == [("finished", job, 2, 2)]

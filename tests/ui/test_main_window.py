@@ -38,7 +38,7 @@ from narrlocal_gui.ui import dialogs as dialogs_module
 from narrlocal_gui.ui.document import autosave_dir
 from narrlocal_gui.ui.indicator_panel import Column
 from narrlocal_gui.ui.main_window import MainWindow
-from narrlocal_gui.ui.player_controller import CLOCK_NO_DEVICE
+from narrlocal_gui.ui.player_controller import CLOCK_NO_DEVICE, ShownFrame
 from tests.media_factory import (
     make_audio_only_m4a,
     make_counter_clip,
@@ -78,9 +78,9 @@ class Shown:
         self.frames: list[np.ndarray] = []
         window.controller.frame_shown.connect(self._add)
 
-    def _add(self, frame: object) -> None:
-        if frame is not None:
-            self.frames.append(np.asarray(frame))
+    def _add(self, frame: ShownFrame) -> None:
+        if frame.picture is not None:
+            self.frames.append(np.asarray(frame.picture))
 
     @property
     def last(self) -> np.ndarray:

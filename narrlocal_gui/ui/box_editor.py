@@ -39,6 +39,7 @@ from narrlocal_gui.core.selection import Selection
 from narrlocal_gui.core.time_format import format_timecode
 from narrlocal_gui.core.visibility import VisibleIndicator, frame_tolerance, visible_indicators
 from narrlocal_gui.ui import box_overlay
+from narrlocal_gui.ui.edit_requests import BoxCorrected, BoxDrawn
 from narrlocal_gui.ui.selection_model import SelectionModel
 from narrlocal_gui.ui.video_view import VideoView
 
@@ -103,9 +104,9 @@ class _Drag:
 class BoxEditor(QObject):
     """Edits boxes in ``view``; a box clicked there becomes ``selection``'s indicator."""
 
-    box_changed = Signal(str, float, object, float, str)  # id, time, Box, tolerance, verb
-    box_drawn = Signal(str, float, object, float)  # phrase id, time, Box, tolerance
-    frame_project_changed = Signal(object)  # Project: what the player should render now
+    box_changed = Signal(BoxCorrected)
+    box_drawn = Signal(BoxDrawn)
+    frame_project_changed = Signal(Project)  # what the player should render now
     seek_requested = Signal(float)
     pause_requested = Signal()
     draw_mode_changed = Signal(bool)
@@ -445,7 +446,7 @@ class BoxEditor(QObject):
             return
         before = self._project
         if drag.mode is _Mode.DRAW:
-            self.box_drawn.emit(drag.phrase_id, drag.key_time, drag.box, drag.tolerance)
+            self.box_drawn.emit(BoxDrawn(drag.phrase_id, drag.key_time, drag.box, drag.tolerance))
             self.set_draw_mode(False)  # one box per Draw Box: then back to selecting
             drawn = self._project.indicator_for_phrase(drag.phrase_id)
             if drawn is not None:
@@ -453,7 +454,9 @@ class BoxEditor(QObject):
         else:
             assert drag.indicator_id is not None
             self.box_changed.emit(
-                drag.indicator_id, drag.key_time, drag.box, drag.tolerance, drag.mode.value
+                BoxCorrected(
+                    drag.indicator_id, drag.key_time, drag.box, drag.tolerance, drag.mode.value
+                )
             )
         # The edit's new project reached the player; without one (refused, or nothing
         # changed), the player still shows the preview and must get the real project back.

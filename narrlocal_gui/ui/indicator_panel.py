@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 from narrlocal_gui.core.model import Indicator, IndicatorStyle, Phrase, Project
 from narrlocal_gui.core.selection import Selection
 from narrlocal_gui.core.time_format import format_minutes, format_seconds
+from narrlocal_gui.ui.edit_requests import DefaultDurationChosen, DurationChosen, StyleChosen
 from narrlocal_gui.ui.selection_model import SelectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -111,8 +112,8 @@ class IndicatorTableModel(QAbstractTableModel):
     """A read-only mirror of a project's indicators; edits come out as signals."""
 
     enabled_toggled = Signal(str, bool)
-    style_chosen = Signal(str, object)  # IndicatorStyle
-    duration_chosen = Signal(str, object)  # float | None (None: use the default)
+    style_chosen = Signal(StyleChosen)
+    duration_chosen = Signal(DurationChosen)
     hide_interpolated_toggled = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -311,12 +312,12 @@ class IndicatorTableModel(QAbstractTableModel):
             except ValueError:
                 return False
             if style != ind.style:
-                self.style_chosen.emit(ind.id, style)
+                self.style_chosen.emit(StyleChosen(ind.id, style))
             return True
         if column == Column.DURATION and role == Qt.ItemDataRole.EditRole:
             duration = _as_duration(value)
             if duration != ind.duration_override:
-                self.duration_chosen.emit(ind.id, duration)
+                self.duration_chosen.emit(DurationChosen(ind.id, duration))
             return True
         return False
 
@@ -444,10 +445,10 @@ class IndicatorPanel(QWidget):
     """Project-wide duration, bulk on/off, and the indicator table."""
 
     enabled_toggled = Signal(str, bool)
-    style_chosen = Signal(str, object)  # IndicatorStyle
-    duration_chosen = Signal(str, object)  # float | None
+    style_chosen = Signal(StyleChosen)
+    duration_chosen = Signal(DurationChosen)
     hide_interpolated_toggled = Signal(str, bool)
-    default_duration_chosen = Signal(object)  # float | None (None: whole phrase)
+    default_duration_chosen = Signal(DefaultDurationChosen)
     all_enabled_chosen = Signal(bool)
     indicator_activated = Signal(str)  # double-click or Enter on a row
 
@@ -602,11 +603,13 @@ class IndicatorPanel(QWidget):
         self._all_off.setEnabled(any(ind.enabled for ind in indicators))
 
     def _on_default_spin_changed(self, value: float) -> None:
-        self.default_duration_chosen.emit(value)
+        self.default_duration_chosen.emit(DefaultDurationChosen(value))
 
     def _on_whole_phrase_clicked(self, checked: bool) -> None:
         self._default_spin.setEnabled(not checked)
-        self.default_duration_chosen.emit(None if checked else self._default_spin.value())
+        self.default_duration_chosen.emit(
+            DefaultDurationChosen(None if checked else self._default_spin.value())
+        )
 
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -22,7 +22,7 @@ from narrlocal_gui.core.selection import Selection, indicator_selected, phrase_s
 
 
 class SelectionModel(QObject):
-    changed = Signal(object)  # Selection
+    changed = Signal(Selection)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

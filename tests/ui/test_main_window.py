@@ -36,6 +36,7 @@ from narrlocal_gui.core.project_io import load_project, save_project
 from narrlocal_gui.render.boxes import scaled_line_width
 from narrlocal_gui.ui import dialogs as dialogs_module
 from narrlocal_gui.ui.document import autosave_dir
+from narrlocal_gui.ui.edit_requests import DefaultDurationChosen
 from narrlocal_gui.ui.indicator_panel import Column
 from narrlocal_gui.ui.main_window import MainWindow
 from narrlocal_gui.ui.player_controller import CLOCK_NO_DEVICE, ShownFrame
@@ -581,7 +582,7 @@ def test_closing_with_unsaved_untitled_changes_asks_first(
     from PySide6.QtWidgets import QMessageBox
 
     _open(window, qtbot, media["clip"])
-    window.indicator_panel.default_duration_chosen.emit(4.5)
+    window.indicator_panel.default_duration_chosen.emit(DefaultDurationChosen(4.5))
     assert window.isWindowModified()
     assert window.document.autosave_now()
     recovery = window.document.recovery_path

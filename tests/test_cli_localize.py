@@ -203,7 +203,7 @@ def test_window_must_be_a_number(capfd: pytest.CaptureFixture[str], clip_folder:
 def test_a_phrase_that_fails_is_skipped_with_a_warning_and_exit_1(
     capfd: pytest.CaptureFixture[str], clip_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from narrlocal_gui.localizer.baselines import CentrePriorLocalizer
+    from narrlocal_gui.localizer.methods.baselines import CentrePriorLocalizer
 
     real = CentrePriorLocalizer.localize
 

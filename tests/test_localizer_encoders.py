@@ -14,11 +14,15 @@ import pytest
 
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.file_hash import forget_hashes
-from narrlocal_gui.localizer import weights
-from narrlocal_gui.localizer.feature_levels import feature_channels
-from narrlocal_gui.localizer.imagenet_classes import class_file, class_names, class_synonyms
-from narrlocal_gui.localizer.text_encoder import TEXT_DIM, TextEncoder, content_word_spans
-from narrlocal_gui.localizer.video_encoder import (
+from narrlocal_gui.localizer.encoders import weights
+from narrlocal_gui.localizer.encoders.feature_levels import feature_channels
+from narrlocal_gui.localizer.encoders.imagenet_classes import (
+    class_file,
+    class_names,
+    class_synonyms,
+)
+from narrlocal_gui.localizer.encoders.text_encoder import TEXT_DIM, TextEncoder, content_word_spans
+from narrlocal_gui.localizer.encoders.video_encoder import (
     FEATURE_CHANNELS,
     MID_BLOCK,
     NUM_CLASSES,
@@ -26,7 +30,7 @@ from narrlocal_gui.localizer.video_encoder import (
     bfloat16_native,
     input_size,
 )
-from narrlocal_gui.localizer.weights import PinnedFile, WeightsError
+from narrlocal_gui.localizer.encoders.weights import PinnedFile, WeightsError
 from narrlocal_gui.progress import Cancelled
 
 
@@ -280,7 +284,7 @@ def test_grids_are_the_packages_own_network_output(video: VideoEncoder) -> None:
 def test_reduced_precision_is_float32_where_bfloat16_is_not_native(
     video: VideoEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from narrlocal_gui.localizer import video_encoder
+    from narrlocal_gui.localizer.encoders import video_encoder
 
     monkeypatch.setattr(video_encoder, "bfloat16_native", lambda: False)
     frames = np.random.default_rng(2).integers(0, 256, (2, 96, 128, 3), dtype=np.uint8)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from narrlocal_gui.file_hash import file_sha256
-from narrlocal_gui.localizer import shipped
-from narrlocal_gui.localizer.weights import WeightsError
+from narrlocal_gui.localizer.encoders.weights import WeightsError
+from narrlocal_gui.localizer.methods import shipped
 
 
 def test_the_shipped_checkpoint_matches_its_pin_and_description() -> None:
@@ -27,7 +27,7 @@ def test_the_shipped_checkpoint_matches_its_pin_and_description() -> None:
 
 def test_it_loads_as_the_config_it_describes() -> None:
     pytest.importorskip("torch")
-    from narrlocal_gui.localizer.comma import load_checkpoint
+    from narrlocal_gui.localizer.model.checkpoints import load_checkpoint
 
     model = load_checkpoint(shipped.shipped_checkpoint())
     info = shipped.shipped_info()

@@ -10,7 +10,7 @@ import pytest
 
 from narrlocal_gui.core.model import Narration
 from narrlocal_gui.localizer.pipeline import grid_times
-from narrlocal_gui.localizer.training_data import (
+from narrlocal_gui.localizer.training.clips import (
     ClipSettings,
     TrainingClip,
     TrainingDataError,

@@ -9,15 +9,17 @@ import numpy as np
 import pytest
 
 from narrlocal_gui.core.model import Phrase
-from narrlocal_gui.localizer.pipeline import LocalizeSettings, _sample_on_grid
-from narrlocal_gui.localizer.training_data import ClipSettings, find_training_videos
-from narrlocal_gui.localizer.training_dataset import FeatureStore, epoch_batches, inference_frames
-from narrlocal_gui.localizer.training_features import (
+from narrlocal_gui.localizer.frame_choice import training_frames
+from narrlocal_gui.localizer.pipeline import _sample_on_grid
+from narrlocal_gui.localizer.settings import LocalizeSettings
+from narrlocal_gui.localizer.training.clips import ClipSettings, find_training_videos
+from narrlocal_gui.localizer.training.extraction import (
     ExtractionProgress,
     FeaturesError,
     extract_features,
     read_index,
 )
+from narrlocal_gui.localizer.training.feature_store import FeatureStore, epoch_batches
 from narrlocal_gui.media.source import open_media
 from narrlocal_gui.progress import Cancelled
 from tests.training_helpers import FakeTextEncoder, FakeVideoEncoder, make_training_set
@@ -111,7 +113,7 @@ def test_features_of_other_inputs_are_not_mixed(data: Path, tmp_path: Path) -> N
         _extract(data, out)
 
 
-def test_store_batches_use_the_inference_frames(data: Path, tmp_path: Path) -> None:
+def test_store_batches_use_the_training_frames(data: Path, tmp_path: Path) -> None:
     _extract(data, tmp_path / "f")
     store = FeatureStore(tmp_path / "f", max_frames=3, max_words=2)
     index = read_index(tmp_path / "f")
@@ -120,13 +122,13 @@ def test_store_batches_use_the_inference_frames(data: Path, tmp_path: Path) -> N
     batch = store.batch([0, 1])
     assert batch.video.shape[:3] == (2, 3, 1280) and batch.video.dtype == np.float32
     rows = shard.clip_rows[0]
-    keep = inference_frames(len(rows), 3)
+    keep = training_frames(len(rows), 3)
     np.testing.assert_array_equal(batch.video[0], frames[[rows[k] for k in keep]])
     assert batch.words.shape == (2, 2, 384) and batch.word_mask.all()  # cut to max_words
     assert batch.videos[0] == batch.videos[1]  # both phrases of the first video
     # CommaLocalizer's choice, verbatim:
-    assert list(inference_frames(9, 4)) == [0, 3, 5, 8]
-    assert list(inference_frames(2, 4)) == [0, 1]
+    assert list(training_frames(9, 4)) == [0, 3, 5, 8]
+    assert list(training_frames(2, 4)) == [0, 1]
 
 
 def test_only_the_frames_training_reads_are_encoded_when_asked(data: Path, tmp_path: Path) -> None:

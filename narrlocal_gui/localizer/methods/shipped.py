@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from narrlocal_gui.localizer.weights import WeightsError, check_pinned
+from narrlocal_gui.localizer.encoders.weights import WeightsError, check_pinned
 from narrlocal_gui.resources_path import resources_dir
 
 __all__ = ["SHIPPED_NAME", "shipped_checkpoint", "shipped_info"]

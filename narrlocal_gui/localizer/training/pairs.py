@@ -12,13 +12,13 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from narrlocal_gui.localizer.losses import negative_mask, sentence_loss, total_loss, word_loss
-from narrlocal_gui.localizer.training_config import TrainConfig
+from narrlocal_gui.localizer.model.losses import negative_mask, sentence_loss, total_loss, word_loss
+from narrlocal_gui.localizer.training.config import TrainConfig
 
 if TYPE_CHECKING:
     from torch import Tensor, nn
 
-    from narrlocal_gui.localizer.comma import CommaModel
+    from narrlocal_gui.localizer.model.network import CommaModel
 
 __all__ = ["StepLosses", "pair_scorer", "step_losses"]
 

@@ -41,8 +41,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.inference import TextFeatureEncoder, VideoFeatureEncoder
-from narrlocal_gui.localizer.training_data import (
+from narrlocal_gui.localizer.encoders.interface import TextFeatureEncoder, VideoFeatureEncoder
+from narrlocal_gui.localizer.frame_choice import training_frames
+from narrlocal_gui.localizer.training.clips import (
     ClipSettings,
     TrainingClip,
     TrainingVideo,
@@ -265,7 +266,7 @@ def _input_key(
 ) -> str:
     """Changes when any input, setting or encoder does: features of other inputs are never
     mixed into a resumed extraction."""
-    from narrlocal_gui.localizer.feature_cache import MediaFingerprint
+    from narrlocal_gui.localizer.encoders.feature_cache import MediaFingerprint
 
     described = settings.to_dict()
     if described["features"] == "head":
@@ -273,6 +274,9 @@ def _input_key(
         del described["features"]
     if described["max_frames"] is None:
         del described["max_frames"]  # likewise, from before the setting existed
+    else:
+        # Extractions from before training_frames took inference's stride hold other frames.
+        described["frame_choice"] = "stride"
     parts: list[Any] = [described, list(encoders)]
     for v in sorted(videos, key=lambda v: v.name):
         fp = MediaFingerprint.of(v.video)
@@ -375,9 +379,7 @@ def _used_frames(frames: list[int], max_frames: int | None) -> list[int]:
     """The frames of a clip to encode: those training on ``max_frames`` reads, or all."""
     if max_frames is None:
         return frames
-    from narrlocal_gui.localizer.training_dataset import inference_frames
-
-    return [frames[k] for k in inference_frames(len(frames), max_frames)]
+    return [frames[k] for k in training_frames(len(frames), max_frames)]
 
 
 def _encode_frames(
@@ -523,8 +525,8 @@ def extract_features(
     out.mkdir(parents=True, exist_ok=True)
     # The versions name the weights without loading them: a finished extraction is
     # recognised, and returned, without seconds of model loading.
-    from narrlocal_gui.localizer.text_encoder import TextEncoder
-    from narrlocal_gui.localizer.video_encoder import VideoEncoder
+    from narrlocal_gui.localizer.encoders.text_encoder import TextEncoder
+    from narrlocal_gui.localizer.encoders.video_encoder import VideoEncoder
 
     names = (
         _encoder_version(video_encoder) if video_encoder is not None else VideoEncoder.version,

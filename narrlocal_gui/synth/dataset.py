@@ -35,12 +35,12 @@ from narrlocal_gui.core.model import Narration
 from narrlocal_gui.core.project_io import atomic_write_bytes
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.localizer.evaluation import DATASET_VERSION, PointingItem
-from narrlocal_gui.localizer.synth_manifest import clip_record, manifest
-from narrlocal_gui.localizer.synth_plan import ClipPlan, NarratedEvent, SynthSettings, plan_clip
-from narrlocal_gui.localizer.synth_render import RenderedClip, render_clip
 from narrlocal_gui.media.writer import write_video
 from narrlocal_gui.narration.transcript_json import Transcript, write_transcript_json
 from narrlocal_gui.progress import Cancelled
+from narrlocal_gui.synth.manifest import clip_record, manifest
+from narrlocal_gui.synth.plan import ClipPlan, NarratedEvent, SynthSettings, plan_clip
+from narrlocal_gui.synth.render import RenderedClip, render_clip
 
 __all__ = [
     "MANIFEST_NAME",

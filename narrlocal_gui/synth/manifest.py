@@ -8,16 +8,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from narrlocal_gui.localizer.evaluation import PointingItem
-from narrlocal_gui.localizer.synth_narration import (
+from narrlocal_gui.synth.narration import (
     ACTION_VERBS,
     DIRECTION_WORDS,
     FILLERS,
     SHAPE_WORDS,
     SIZE_WORDS,
 )
-from narrlocal_gui.localizer.synth_plan import ClipPlan
-from narrlocal_gui.localizer.synth_render import RenderedClip
-from narrlocal_gui.localizer.synth_scene import Action, Colour, Texture
+from narrlocal_gui.synth.plan import ClipPlan
+from narrlocal_gui.synth.render import RenderedClip
+from narrlocal_gui.synth.scene import Action, Colour, Texture
 
 __all__ = ["clip_record", "manifest", "vocabulary"]
 

@@ -20,8 +20,8 @@ from functools import partial
 
 import numpy as np
 
-from narrlocal_gui.localizer.synth_narration import Utterance, describe, filler, speech_seconds
-from narrlocal_gui.localizer.synth_scene import (
+from narrlocal_gui.synth.narration import Utterance, describe, filler, speech_seconds
+from narrlocal_gui.synth.scene import (
     COLOUR_RGB,
     RGB,
     Action,

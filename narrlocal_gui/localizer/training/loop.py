@@ -1,6 +1,6 @@
 """Self-supervised training of CoMMA on extracted features (the paper's section 3.2 and 4.1).
 
-:func:`train` runs epochs over a :class:`~narrlocal_gui.localizer.training_dataset.
+:func:`train` runs epochs over a :class:`~narrlocal_gui.localizer.training.feature_store.
 FeatureStore`: B clips a step, all B x B (clip, phrase) pairs through the model, the
 sentence-level InfoNCE of equation (5) (and/or the word-level loss of equation (6)), AdamW
 with linear warm-up, gradient clipping, and on CUDA automatic mixed precision (bfloat16
@@ -11,14 +11,14 @@ Checkpoints (every ``checkpoint_every`` steps and at every epoch end) are the Co
 checkpoint format (``comma.save_checkpoint``: config, weights, and as meta the training
 config, epoch, step and metrics), usable at once by ``narrlocal eval pointing --method comma
 --checkpoint`` and the application; beside each, the resume state
-(:mod:`~narrlocal_gui.localizer.training_state`). A run resumed from it continues at the
+(:mod:`~narrlocal_gui.localizer.training.resume`). A run resumed from it continues at the
 next step with the same batches, dropout masks and optimizer state as if never stopped.
 
 A caller (the CLI, a GUI worker thread) gets :class:`~narrlocal_gui.localizer.
 training_config.TrainProgress` through ``progress`` and stops the run with ``cancel``
 (checked between steps; the state is saved first, so ``resume`` continues there).
 
-Distributed: under ``torchrun`` (see :mod:`~narrlocal_gui.localizer.training_dist`) each
+Distributed: under ``torchrun`` (see :mod:`~narrlocal_gui.localizer.training.distributed`) each
 process trains on its own batches of every epoch, DDP averages the gradients, and only the
 main process validates and writes files.
 """
@@ -35,22 +35,22 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.training_config import (
+from narrlocal_gui.localizer.training.config import (
     EpochMetrics,
     TrainConfig,
     TrainPaths,
     TrainProgress,
     learning_rate,
 )
-from narrlocal_gui.localizer.training_dataset import FeatureStore, epoch_batches
-from narrlocal_gui.localizer.training_dist import (
+from narrlocal_gui.localizer.training.distributed import (
     DistContext,
     any_rank,
     barrier,
     gather,
     mean_over_ranks,
 )
-from narrlocal_gui.localizer.training_state import (
+from narrlocal_gui.localizer.training.feature_store import FeatureStore, epoch_batches
+from narrlocal_gui.localizer.training.resume import (
     EpochTally,
     ResumeError,
     ResumeState,
@@ -62,10 +62,10 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from narrlocal_gui.localizer.comma import CommaModel
-    from narrlocal_gui.localizer.training_dataset import Batch
-    from narrlocal_gui.localizer.training_report import RunLog
-    from narrlocal_gui.localizer.training_validation import Validator
+    from narrlocal_gui.localizer.model.network import CommaModel
+    from narrlocal_gui.localizer.training.feature_store import Batch
+    from narrlocal_gui.localizer.training.report import RunLog
+    from narrlocal_gui.localizer.training.validation import Validator
 
 __all__ = ["TrainResult", "clip_share", "step_seed", "train"]
 
@@ -193,7 +193,7 @@ class _Writer:
     ) -> None:
         if not self.context.is_main:
             return
-        from narrlocal_gui.localizer.comma import save_checkpoint
+        from narrlocal_gui.localizer.model.checkpoints import save_checkpoint
 
         meta = {
             "training": self.config.to_dict(),
@@ -229,7 +229,7 @@ class _Writer:
 
     def plot(self, history: list[EpochMetrics]) -> None:
         if self.context.is_main and history:
-            from narrlocal_gui.localizer.training_report import plot_metrics
+            from narrlocal_gui.localizer.training.report import plot_metrics
 
             plot_metrics(history, self.paths.plot)
 
@@ -255,9 +255,9 @@ def train(
     """
     import torch
 
-    from narrlocal_gui.localizer.comma import CommaModel
-    from narrlocal_gui.localizer.training_pairs import pair_scorer, step_losses
-    from narrlocal_gui.localizer.training_report import RunLog
+    from narrlocal_gui.localizer.model.network import CommaModel
+    from narrlocal_gui.localizer.training.pairs import pair_scorer, step_losses
+    from narrlocal_gui.localizer.training.report import RunLog
 
     context = context or DistContext()
     features = store.index.settings.features

@@ -2,7 +2,7 @@
 model being trained, without re-encoding the same frames every epoch.
 
 The evaluation code itself runs (:func:`~narrlocal_gui.localizer.evaluation.
-evaluate_pointing` with a :class:`~narrlocal_gui.localizer.inference.CommaLocalizer` around
+evaluate_pointing` with a :class:`~narrlocal_gui.localizer.methods.comma.CommaLocalizer` around
 the in-memory model), so the accuracy is exactly what the evaluation command reports for a
 checkpoint of the same weights. Only the encoders are wrapped: their outputs are remembered
 by the exact content of their inputs (the frames' bytes, the phrase), which the model does
@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from narrlocal_gui.localizer.inference import TextFeatureEncoder, VideoFeatureEncoder
+from narrlocal_gui.localizer.encoders.interface import TextFeatureEncoder, VideoFeatureEncoder
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from narrlocal_gui.localizer.comma import CommaModel
     from narrlocal_gui.localizer.evaluation import PointingDataset
-    from narrlocal_gui.localizer.training_data import ClipSettings
+    from narrlocal_gui.localizer.model.network import CommaModel
+    from narrlocal_gui.localizer.training.clips import ClipSettings
 
 __all__ = ["MemoTextEncoder", "MemoVideoEncoder", "PointingScore", "Validator"]
 
@@ -99,11 +99,11 @@ class Validator:
         self.settings = settings
         self.device = device
         if video_encoder is None:
-            from narrlocal_gui.localizer.video_encoder import VideoEncoder
+            from narrlocal_gui.localizer.encoders.video_encoder import VideoEncoder
 
             video_encoder = VideoEncoder.load(device)
         if text_encoder is None:
-            from narrlocal_gui.localizer.text_encoder import TextEncoder
+            from narrlocal_gui.localizer.encoders.text_encoder import TextEncoder
 
             text_encoder = TextEncoder.load(device)
         self._video = MemoVideoEncoder(video_encoder)
@@ -111,9 +111,9 @@ class Validator:
 
     def score(self, model: CommaModel) -> PointingScore:
         """The model's pointing accuracy (it is left in eval mode; put it back to train)."""
-        from narrlocal_gui.localizer.baselines import CentrePriorLocalizer
         from narrlocal_gui.localizer.evaluation import evaluate_pointing
-        from narrlocal_gui.localizer.inference import CommaLocalizer
+        from narrlocal_gui.localizer.methods.baselines import CentrePriorLocalizer
+        from narrlocal_gui.localizer.methods.comma import CommaLocalizer
 
         localizer = CommaLocalizer(
             model,

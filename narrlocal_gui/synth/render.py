@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from skimage import draw
 
-from narrlocal_gui.localizer.synth_scene import (
+from narrlocal_gui.synth.scene import (
     RING_HOLE,
     Action,
     Background,

@@ -23,7 +23,7 @@ Nothing here is trained. Two pretrained encoders meet through the 1000 ImageNet 
   hands and tools move, and ImageNet has no class for hands.
 
 The point of a frame is the mode of its heat map and the box the connected region above
-``box_threshold`` of the peak (localizer/inference.py, shared with the other methods). A
+``box_threshold`` of the peak (localizer/methods/comma.py, shared with the other methods). A
 frame's score is its semantic evidence (the peak of its map before rescaling, relative to
 the window's range) times the phrase's temporal prior.
 
@@ -50,18 +50,26 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-from narrlocal_gui.localizer.baselines import FlowLocalizer, phrase_prior
-from narrlocal_gui.localizer.feature_cache import FeatureCache, FeatureKey, MediaFingerprint
-from narrlocal_gui.localizer.imagenet_classes import NUM_CLASSES, class_file, class_synonyms
-from narrlocal_gui.localizer.inference import BOX_THRESHOLD, point_and_box
-from narrlocal_gui.localizer.text_encoder import TEXT_DIM, TextEncoder
-from narrlocal_gui.localizer.types import ClipInput, Localization
-from narrlocal_gui.localizer.video_encoder import (
+from narrlocal_gui.localizer.encoders.feature_cache import (
+    FeatureCache,
+    FeatureKey,
+    MediaFingerprint,
+)
+from narrlocal_gui.localizer.encoders.imagenet_classes import (
+    NUM_CLASSES,
+    class_file,
+    class_synonyms,
+)
+from narrlocal_gui.localizer.encoders.text_encoder import TEXT_DIM, TextEncoder
+from narrlocal_gui.localizer.encoders.video_encoder import (
     FEATURE_CHANNELS,
     GRID_STRIDE,
     VideoEncoder,
     input_size,
 )
+from narrlocal_gui.localizer.heatmaps import BOX_THRESHOLD, point_and_box
+from narrlocal_gui.localizer.methods.baselines import FlowLocalizer, phrase_prior
+from narrlocal_gui.localizer.types import ClipInput, Localization
 from narrlocal_gui.progress import CancelCallback
 
 __all__ = [

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.training_config import EpochMetrics, TrainConfig
-from narrlocal_gui.localizer.training_features import write_atomically
+from narrlocal_gui.localizer.training.config import EpochMetrics, TrainConfig
+from narrlocal_gui.localizer.training.extraction import write_atomically
 
 if TYPE_CHECKING:
     from torch import Tensor

@@ -1,7 +1,7 @@
 """Reading extracted features back as training batches, and the order of every epoch.
 
-A clip's frames are chosen exactly as :class:`~narrlocal_gui.localizer.inference.
-CommaLocalizer` chooses them (at most ``max_frames``, evenly spread over the clip's frames)
+A clip's frames are chosen as :class:`~narrlocal_gui.localizer.methods.comma.CommaLocalizer`
+chooses each group of them (:func:`~narrlocal_gui.localizer.frame_choice.training_frames`)
 and its words cut to ``max_words``, so the model trains on what it will see in use. The
 video grids are memory-mapped: an epoch reads only the frames it uses.
 
@@ -21,15 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from narrlocal_gui.localizer.training_features import FeatureIndex, FeaturesError, read_index
+from narrlocal_gui.localizer.frame_choice import training_frames
+from narrlocal_gui.localizer.training.extraction import FeatureIndex, FeaturesError, read_index
 
-__all__ = ["Batch", "ClipRecord", "FeatureStore", "epoch_batches", "inference_frames"]
-
-
-def inference_frames(count: int, max_frames: int) -> np.ndarray:
-    """Which of ``count`` frames the model sees in training: spread evenly over the clip,
-    as each of CommaLocalizer's interleaved frame groups is (``inference.frame_groups``)."""
-    return np.unique(np.linspace(0, count - 1, min(count, max_frames)).round().astype(int))
+__all__ = ["Batch", "ClipRecord", "FeatureStore", "epoch_batches"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +115,7 @@ class FeatureStore:
             self._words.append(words)
             for i, clip in enumerate(shard.clips):
                 rows = shard.clip_rows[i]
-                keep = inference_frames(len(rows), max_frames)
+                keep = training_frames(len(rows), max_frames)
                 start = int(offsets[i])
                 end = min(int(offsets[i + 1]), start + max_words)
                 records.append(

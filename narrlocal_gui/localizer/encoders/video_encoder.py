@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from narrlocal_gui.localizer.feature_levels import feature_channels
-from narrlocal_gui.localizer.weights import (
+from narrlocal_gui.localizer.encoders.feature_levels import feature_channels
+from narrlocal_gui.localizer.encoders.weights import (
     EFFICIENTNET_LITE0,
     WeightsError,
     efficientnet_lite0_path,

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from narrlocal_gui.localizer.inference import BOX_THRESHOLD, point_and_box
+from narrlocal_gui.localizer.heatmaps import BOX_THRESHOLD, point_and_box
 from narrlocal_gui.localizer.types import ClipInput, Localization, frame_digest
+
+if TYPE_CHECKING:
+    from narrlocal_gui.localizer.encoders.feature_cache import MediaFingerprint
+    from narrlocal_gui.progress import CancelCallback
 
 __all__ = [
     "FLOW_SIDE",
@@ -76,7 +81,16 @@ class CentrePriorLocalizer:
         heat = np.exp(-0.5 * ((y[:, None] / self.sigma) ** 2 + (x[None, :] / self.sigma) ** 2))
         return np.asarray(heat / heat.max(), dtype=np.float32)
 
-    def localize(self, clip: ClipInput, phrase: str) -> Localization:
+    def localize(
+        self,
+        clip: ClipInput,
+        phrase: str,
+        *,
+        media: MediaFingerprint | None = None,
+        cancel: CancelCallback | None = None,
+    ) -> Localization:
+        """Localize ``phrase`` in ``clip``; ``media`` and ``cancel`` are not needed here
+        (nothing is cached, and a phrase takes a moment)."""
         n = clip.frames.shape[0]
         width, height = clip.size
         heat = self.heatmap(clip.size)
@@ -172,7 +186,16 @@ class FlowLocalizer:
                 self._pairs.popitem(last=False)
         return magnitude
 
-    def localize(self, clip: ClipInput, phrase: str) -> Localization:
+    def localize(
+        self,
+        clip: ClipInput,
+        phrase: str,
+        *,
+        media: MediaFingerprint | None = None,
+        cancel: CancelCallback | None = None,
+    ) -> Localization:
+        """Localize ``phrase`` in ``clip``; ``media`` and ``cancel`` are not needed here
+        (nothing is cached, and a phrase takes a moment)."""
         motion = self.motion(clip)
         n = motion.shape[0]
         points = np.empty((n, 2), dtype=np.float64)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.feature_levels import feature_channels
+from narrlocal_gui.localizer.encoders.feature_levels import feature_channels
 
 __all__ = [
     "VIDEO_SUFFIXES",
@@ -61,7 +61,7 @@ class ClipSettings:
     encoder short side 224), so a model trained here sees what it will see in use.
     ``features`` is the level of the encoder grids (feature_levels.FEATURE_LEVELS).
     ``max_frames``: encode only the frames a model reading that many a clip trains on (the
-    evenly spread ones :func:`~narrlocal_gui.localizer.training_dataset.inference_frames`
+    ones :func:`~narrlocal_gui.localizer.frame_choice.training_frames`
     picks); None encodes every sampled frame, for training with any number."""
 
     window: float = 5.0

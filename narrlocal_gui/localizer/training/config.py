@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from narrlocal_gui.localizer.comma import CommaConfig
+from narrlocal_gui.localizer.model.config import CommaConfig
 
 __all__ = [
     "LOSSES",

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from narrlocal_gui.localizer.training_config import EpochMetrics
-from narrlocal_gui.localizer.training_features import write_atomically
+from narrlocal_gui.localizer.training.config import EpochMetrics
+from narrlocal_gui.localizer.training.extraction import write_atomically
 
 __all__ = ["RunLog", "plot_metrics"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from narrlocal_gui.localizer.weights import MINILM_MODEL, WeightsError, minilm_dir
+from narrlocal_gui.localizer.encoders.weights import MINILM_MODEL, WeightsError, minilm_dir
 
 __all__ = ["TEXT_DIM", "TextEncoder", "content_word_spans"]
 
@@ -75,7 +75,7 @@ class TextEncoder:
         # Belt and braces with local_files_only: no hub lookups even for optional files.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from narrlocal_gui.localizer.video_encoder import set_torch_threads
+        from narrlocal_gui.localizer.encoders.video_encoder import set_torch_threads
 
         set_torch_threads()
         from transformers import AutoModel, AutoTokenizer

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from narrlocal_gui.core.model import Segment, Word
-from narrlocal_gui.localizer.synth_scene import (
+from narrlocal_gui.synth.scene import (
     Action,
     Direction,
     Motion,

@@ -1,4 +1,4 @@
-"""Drawing a synthetic scene (synth_scene.py) into frames, with every object's exact box.
+"""Drawing a synthetic scene (synth/scene.py) into frames, with every object's exact box.
 
 Pixels are binary (no anti-aliasing) so that a box is exactly the extent of the pixels an
 object covers: ``[x1, y1, x2, y2]`` with ``x2``/``y2`` one past the last column/row, i.e.

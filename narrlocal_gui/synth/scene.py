@@ -2,7 +2,7 @@
 sizes, actions), the objects, their timed motions and the background, as plain data.
 
 A :class:`SceneSpec` says where every object is at any time (:func:`object_pose`); nothing
-here is random, so a planned clip can be drawn again and again (synth_render.py draws it).
+here is random, so a planned clip can be drawn again and again (synth/render.py draws it).
 Coordinates are pixels, x right and y down; turns are degrees clockwise on screen.
 """
 

@@ -19,6 +19,7 @@ from narrlocal_gui.core.edits import set_indicator_style
 from narrlocal_gui.core.model import IndicatorStyle, Phrase, Project, VideoRef
 from narrlocal_gui.core.narration_edits import retime_phrase, set_phrase_text
 from narrlocal_gui.core.visibility import visible_indicators
+from narrlocal_gui.localizer.settings import LocalizeSettings, pipeline_device
 from narrlocal_gui.render.compose import render_indicators
 from narrlocal_gui.ui.actions import build_actions
 from narrlocal_gui.ui.document import ProjectDocument
@@ -30,7 +31,6 @@ from narrlocal_gui.ui.localize_commands import (
     localizer_options,
     progress_text,
 )
-from narrlocal_gui.localizer.settings import LocalizeSettings, pipeline_device
 from narrlocal_gui.ui.localizer_worker import LocalizerWorker
 from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
 from narrlocal_gui.ui.progress_widget import ProgressWidget

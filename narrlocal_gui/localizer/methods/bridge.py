@@ -23,7 +23,7 @@ Nothing here is trained. Two pretrained encoders meet through the 1000 ImageNet 
   hands and tools move, and ImageNet has no class for hands.
 
 The point of a frame is the mode of its heat map and the box the connected region above
-``box_threshold`` of the peak (localizer/methods/comma.py, shared with the other methods). A
+``box_threshold`` of the peak (localizer/heatmaps.py, shared with the other methods). A
 frame's score is its semantic evidence (the peak of its map before rescaling, relative to
 the window's range) times the phrase's temporal prior.
 
@@ -91,7 +91,7 @@ class BridgeConfig:
     centre prior and 44 % for optical flow; nearby settings (top_k 5-20, motion_weight 0.5-2, centre
     sigma 0.4-0.6) give 51-61 %, 224 px grids about 10 points less. ``reduced_precision``:
     grids in bfloat16 where the CPU computes it natively (2.3x faster encoding, the same
-    accuracy on the public set; video_encoder.py)."""
+    accuracy on the public set; encoders/video_encoder.py)."""
 
     short_side: int = 448
     reduced_precision: bool = True

@@ -15,7 +15,7 @@ config, epoch, step and metrics), usable at once by ``narrlocal eval pointing --
 next step with the same batches, dropout masks and optimizer state as if never stopped.
 
 A caller (the CLI, a GUI worker thread) gets :class:`~narrlocal_gui.localizer.
-training_config.TrainProgress` through ``progress`` and stops the run with ``cancel``
+training.config.TrainProgress` through ``progress`` and stops the run with ``cancel``
 (checked between steps; the state is saved first, so ``resume`` continues there).
 
 Distributed: under ``torchrun`` (see :mod:`~narrlocal_gui.localizer.training.distributed`) each
@@ -249,7 +249,7 @@ def train(
 ) -> TrainResult:
     """Train (or, with ``resume``, continue training) and write the files of ``paths``.
 
-    ``context`` is the distributed context (already started; see training_dist). Raises
+    ``context`` is the distributed context (already started; see training.distributed). Raises
     :class:`UserFacingError` for data that cannot train this model (fewer clips than a
     batch) and :class:`ResumeError` for a resume state that does not fit.
     """

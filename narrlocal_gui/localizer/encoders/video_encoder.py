@@ -276,13 +276,6 @@ class VideoEncoder:
             out: np.ndarray = scores.cpu().numpy().astype(np.float32, copy=False)
             return out
 
-    def classify(self, frames: np.ndarray, *, short_side: int = 224) -> np.ndarray:
-        """Image-level ImageNet logits (T, 1000): the model's own pooled classifier output."""
-        grids = self.encode(frames, short_side=short_side)
-        pooled = grids.mean(axis=(2, 3))
-        weight, bias = self.fc
-        return np.asarray(pooled @ weight.T + bias, dtype=np.float32)
-
     def time_per_frame(
         self,
         frames: np.ndarray,

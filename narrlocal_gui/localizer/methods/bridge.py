@@ -460,14 +460,6 @@ class BridgeLocalizer:
             times=clip.times.copy(), heatmaps=heat, points=points, boxes=boxes, scores=scores
         )
 
-    def clear_memory(self) -> None:
-        """Forget the grids and motion kept in memory (the disk cache stays)."""
-        with self._lock:
-            self._grids.clear()
-            self._grid_bytes = 0
-            self._motion.clear()
-            self._flow = FlowLocalizer()
-
     def _remember(self, digest: str, grid: np.ndarray) -> None:
         key = (digest, self.config.short_side)
         with self._lock:

@@ -4,7 +4,7 @@ See :mod:`narrlocal_gui.localizer.model.network` for what the layers do."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -16,6 +16,7 @@ __all__ = [
     "SELF_ATTENTION_KINDS",
     "SIMILARITIES",
     "CommaConfig",
+    "last_cross_layer",
     "parse_layers",
 ]
 
@@ -24,6 +25,11 @@ LAYER_KINDS = ("CA", "SA", "FULL")
 CROSS_KINDS = ("CA", "FULL")
 SELF_ATTENTION_KINDS = ("spatiotemporal", "spatial", "temporal")
 SIMILARITIES = ("dot", "cosine")
+
+
+def last_cross_layer(layers: Sequence[str]) -> int:
+    """Index of the last CA/FULL layer of ``layers``: where rollout starts."""
+    return max(i for i, k in enumerate(layers) if k in CROSS_KINDS)
 
 
 def parse_layers(text: str) -> tuple[str, ...]:
@@ -107,11 +113,6 @@ class CommaConfig:
     def has_sentinel(self) -> bool:
         """The full-attention ablation scores a pair from a sentinel token's output."""
         return "FULL" in self.layers
-
-    @property
-    def last_cross_layer(self) -> int:
-        """Index of the last CA/FULL layer: where rollout starts."""
-        return max(i for i, k in enumerate(self.layers) if k in CROSS_KINDS)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from narrlocal_gui.localizer.model.config import CROSS_KINDS
+from narrlocal_gui.localizer.model.config import last_cross_layer
 
 if TYPE_CHECKING:
     from narrlocal_gui.localizer.model.network import CommaOutput
@@ -57,7 +57,7 @@ def comma_heatmap(output: CommaOutput, layers: Sequence[str], *, index: int = 0)
     from the last cross-modal layer down, averaged over the (real) words."""
     if not output.attentions:
         raise ValueError("run the model with return_attention=True")
-    last = max(i for i, k in enumerate(layers) if k in CROSS_KINDS)
+    last = last_cross_layer(layers)
     mats = [a[index].detach().float().mean(dim=0).cpu().numpy() for a in output.attentions]
     n_video = output.n_video
     real = output.word_mask[index].cpu().numpy().astype(bool)

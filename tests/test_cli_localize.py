@@ -207,10 +207,10 @@ def test_a_phrase_that_fails_is_skipped_with_a_warning_and_exit_1(
 
     real = CentrePriorLocalizer.localize
 
-    def fail_on_drawer(self: CentrePriorLocalizer, clip: Any, phrase: str) -> Any:
+    def fail_on_drawer(self: CentrePriorLocalizer, clip: Any, phrase: str, **kw: Any) -> Any:
         if "drawer" in phrase:
             raise RuntimeError("decoder gave up")
-        return real(self, clip, phrase)
+        return real(self, clip, phrase, **kw)
 
     monkeypatch.setattr(CentrePriorLocalizer, "localize", fail_on_drawer)
     out_path = clip_folder / "skipped.narrlocal"

@@ -136,7 +136,7 @@ def _progress() -> Callable[[int, int], None] | None:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from narrlocal_gui.localizer.synth import Split, SynthSettings, generate_dataset
+    from narrlocal_gui.synth.dataset import Split, SynthSettings, generate_dataset
 
     try:
         settings = SynthSettings(

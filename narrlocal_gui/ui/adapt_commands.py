@@ -44,7 +44,7 @@ from narrlocal_gui.ui.settings import LocalizerMethod, PreferencesStore, adaptat
 
 if TYPE_CHECKING:
     from narrlocal_gui.localizer.adaptation import AdaptProgress, AdaptResult, RunStatus
-    from narrlocal_gui.localizer.training_config import TrainConfig
+    from narrlocal_gui.localizer.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
 

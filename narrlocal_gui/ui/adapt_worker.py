@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 
+from narrlocal_gui.localizer.settings import pipeline_device
 from narrlocal_gui.progress import CancelCallback, ProgressCallback
-from narrlocal_gui.ui.localizer_worker import pipeline_device
 from narrlocal_gui.ui.worker_thread import Worker
 
 if TYPE_CHECKING:
     from narrlocal_gui.localizer.adaptation import AdaptProgress, AdaptResult, Transcriber
-    from narrlocal_gui.localizer.training_config import TrainConfig
+    from narrlocal_gui.localizer.training.config import TrainConfig
 
 THREAD_NAME = "narrlocal-adapt"
 #: Seconds between two progress reports within a stage.

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from narrlocal_gui.core.ids import new_id
 from narrlocal_gui.core.model import HeatSample, Phrase, Project, TrackPoint
+from narrlocal_gui.localizer.settings import LocalizeSettings, pipeline_device
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import Actions
 from narrlocal_gui.ui.document import ProjectDocument
@@ -37,7 +38,6 @@ from narrlocal_gui.ui.localizer_worker import (
     DeviceChosen,
     LocalizationFinished,
     LocalizeRequest,
-    LocalizerOptions,
     LocalizerWorker,
     PhraseLocalized,
     PhraseSkipped,
@@ -73,14 +73,14 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def localizer_options(prefs: Preferences) -> LocalizerOptions:
+def localizer_options(prefs: Preferences) -> LocalizeSettings:
     comma = prefs.localizer_method is LocalizerMethod.COMMA
     built_in = prefs.localizer_method is LocalizerMethod.BUILT_IN
-    return LocalizerOptions(
-        # comma without a checkpoint runs the built-in model (localizer/shipped.py)
+    return LocalizeSettings(
+        # comma without a checkpoint runs the built-in model (localizer/methods/shipped.py)
         method="comma" if comma or built_in else "",
         window=prefs.localizer_window,
-        device=prefs.localizer_device.value,
+        device=pipeline_device(prefs.localizer_device.value),
         checkpoint=prefs.comma_checkpoint if comma else None,
     )
 

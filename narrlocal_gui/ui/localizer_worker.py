@@ -17,66 +17,26 @@ stops the same way, and the GUI drops whatever it still reports by its job id.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.core.model import Phrase
+from narrlocal_gui.localizer.settings import LocalizeSettings
 from narrlocal_gui.progress import CancelCallback, Cancelled, ProgressCallback
 from narrlocal_gui.ui.worker_thread import StageStarted, Worker
 
 if TYPE_CHECKING:
-    from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseFailure, PhraseResult
+    from narrlocal_gui.localizer.pipeline import PhraseFailure, PhraseResult
 
 log = logging.getLogger(__name__)
 
 THREAD_NAME = "narrlocal-localizer"
 LOADING = "Loading the localizer…"
-
-
-@dataclass(frozen=True, slots=True)
-class LocalizerOptions:
-    """The GUI's choice of localizer settings, as plain data.
-
-    The GUI thread builds these; the worker turns them into the pipeline's
-    ``LocalizeSettings`` in its own thread (:func:`to_settings`), so the GUI never imports
-    the pipeline (and torch with it).
-    """
-
-    method: str = ""
-    window: float = 5.0
-    fps: float = 2.0
-    #: "auto", "cpu", "gpu" (CUDA, or Apple's MPS on macOS), or a pipeline device name.
-    device: str = "auto"
-    max_side: int = 640
-    checkpoint: str | None = None
-    heatmaps_per_second: float = 2.0
-
-
-def pipeline_device(device: str, platform: str = sys.platform) -> str:
-    """The pipeline's name for a device preference: "gpu" is CUDA, or MPS on macOS."""
-    if device == "gpu":
-        return "mps" if platform == "darwin" else "cuda"
-    return device
-
-
-def to_settings(options: LocalizerOptions) -> LocalizeSettings:
-    from narrlocal_gui.localizer.pipeline import LocalizeSettings
-
-    return LocalizeSettings(
-        method=options.method,
-        window=options.window,
-        fps=options.fps,
-        device=pipeline_device(options.device),
-        max_side=options.max_side,
-        checkpoint=options.checkpoint,
-        heatmaps_per_second=options.heatmaps_per_second,
-    )
 
 
 class PhraseLocalizerLike(Protocol):
@@ -95,16 +55,15 @@ class PhraseLocalizerLike(Protocol):
 
 
 #: Settings (as sent with the request) -> a localizer; called in the worker's thread.
-LocalizerFactory = Callable[[Any], PhraseLocalizerLike]
+LocalizerFactory = Callable[[LocalizeSettings], PhraseLocalizerLike]
 
 
-def create_phrase_localizer(settings: object) -> PhraseLocalizerLike:
-    """The real localizer for ``settings`` (:class:`LocalizerOptions` or ``LocalizeSettings``)."""
+def create_phrase_localizer(settings: LocalizeSettings) -> PhraseLocalizerLike:
+    """The real localizer for ``settings`` (the pipeline, and torch with it, is imported
+    here, in the worker's thread)."""
     from narrlocal_gui.localizer.pipeline import PhraseLocalizer
 
-    if isinstance(settings, LocalizerOptions):
-        settings = to_settings(settings)
-    return PhraseLocalizer(settings)  # type: ignore[arg-type]
+    return PhraseLocalizer(settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +73,7 @@ class LocalizeRequest:
     job_id: int
     video_path: str
     phrases: tuple[Phrase, ...]
-    #: :class:`LocalizerOptions` from the GUI (or the pipeline's ``LocalizeSettings``);
-    #: ``object`` because the pipeline's type must not be imported in the GUI thread.
-    settings: object
+    settings: LocalizeSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +126,7 @@ class LocalizerWorker(Worker):
         super().__init__()
         self._factory: LocalizerFactory = factory or create_phrase_localizer
         self._localizer: PhraseLocalizerLike | None = None
-        self._settings: object = None
+        self._settings: LocalizeSettings | None = None
 
     @Slot(LocalizeRequest)
     def localize(self, request: LocalizeRequest) -> None:
@@ -219,7 +176,7 @@ class LocalizerWorker(Worker):
         if done is not None:
             self.finished_all.emit(LocalizationFinished(job_id, done, total))
 
-    def _localizer_for(self, job_id: int, settings: object) -> PhraseLocalizerLike:
+    def _localizer_for(self, job_id: int, settings: LocalizeSettings) -> PhraseLocalizerLike:
         if self._localizer is None or self._settings != settings:
             self.stage_started.emit(StageStarted(job_id, LOADING))
             # Close the old one first: two models in memory at once is what runs out of it.

@@ -25,8 +25,9 @@ from narrlocal_gui.localizer.adaptation import (
     read_status,
     resumable_run,
 )
-from narrlocal_gui.localizer.comma import CommaConfig, load_checkpoint
-from narrlocal_gui.localizer.training_config import TrainConfig
+from narrlocal_gui.localizer.model.checkpoints import load_checkpoint
+from narrlocal_gui.localizer.model.config import CommaConfig
+from narrlocal_gui.localizer.training.config import TrainConfig
 from narrlocal_gui.narration.asr import NoSpeechError
 from narrlocal_gui.narration.transcript_json import Transcript
 from narrlocal_gui.ui.adapt_worker import THREAD_NAME, AdaptJob, AdaptRequest, AdaptWorker

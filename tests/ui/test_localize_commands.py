@@ -19,6 +19,7 @@ from narrlocal_gui.core.edits import set_indicator_style
 from narrlocal_gui.core.model import IndicatorStyle, Phrase, Project, VideoRef
 from narrlocal_gui.core.narration_edits import retime_phrase, set_phrase_text
 from narrlocal_gui.core.visibility import visible_indicators
+from narrlocal_gui.localizer.settings import LocalizeSettings, pipeline_device
 from narrlocal_gui.render.compose import render_indicators
 from narrlocal_gui.ui.actions import build_actions
 from narrlocal_gui.ui.document import ProjectDocument
@@ -30,7 +31,7 @@ from narrlocal_gui.ui.localize_commands import (
     localizer_options,
     progress_text,
 )
-from narrlocal_gui.ui.localizer_worker import LocalizerOptions, LocalizerWorker
+from narrlocal_gui.ui.localizer_worker import LocalizerWorker
 from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.settings import (
@@ -318,8 +319,8 @@ def test_the_preferences_reach_the_localizer(
     s.open()
     s.commands.localize_all()
     qtbot.waitUntil(lambda: not s.commands.busy, timeout=5000)
-    assert s.made[0].settings == LocalizerOptions(window=2.5, device="gpu")
-    assert localizer_options(Preferences()) == LocalizerOptions(window=5.0, device="auto")
+    assert s.made[0].settings == LocalizeSettings(window=2.5, device=pipeline_device("gpu"))
+    assert localizer_options(Preferences()) == LocalizeSettings(window=5.0, device="auto")
 
 
 def test_a_localized_indicator_in_heat_map_style_shows_its_heat_map(

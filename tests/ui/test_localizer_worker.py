@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import Box, HeatSample, Phrase, TrackPoint
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseFailure, PhraseResult
+from narrlocal_gui.localizer.pipeline import PhraseFailure, PhraseResult
+from narrlocal_gui.localizer.settings import LocalizeSettings, pipeline_device
 from narrlocal_gui.progress import Cancelled
 from narrlocal_gui.ui.localizer_worker import (
     LOADING,
@@ -25,12 +26,9 @@ from narrlocal_gui.ui.localizer_worker import (
     DeviceChosen,
     LocalizationFinished,
     LocalizeRequest,
-    LocalizerOptions,
     LocalizerWorker,
     PhraseLocalized,
     PhraseSkipped,
-    pipeline_device,
-    to_settings,
 )
 from narrlocal_gui.ui.worker_thread import JobFailed, StageStarted, WorkerThread
 
@@ -174,10 +172,10 @@ class Rig:
         self.made.append(fake)
         return fake
 
-    def start(self, settings: object = None, phrases: tuple[Phrase, ...] = PHRASES) -> int:
+    def start(self, settings: LocalizeSettings | None = None, phrases: tuple[Phrase, ...] = PHRASES) -> int:
         job = self.worker.jobs.next()
         self.rec.requested.emit(
-            LocalizeRequest(job, "/videos/clip.mp4", phrases, settings or LocalizerOptions())
+            LocalizeRequest(job, "/videos/clip.mp4", phrases, settings or LocalizeSettings())
         )
         return job
 
@@ -238,7 +236,7 @@ def test_a_stale_job_does_nothing_and_a_new_one_reuses_the_localizer(
     r = rig()
     first = r.worker.jobs.next()
     second = r.start()  # made ``first`` stale before the worker saw it
-    r.rec.requested.emit(LocalizeRequest(first, "/videos/clip.mp4", PHRASES, LocalizerOptions()))
+    r.rec.requested.emit(LocalizeRequest(first, "/videos/clip.mp4", PHRASES, LocalizeSettings()))
     qtbot.waitUntil(lambda: bool(r.rec.kinds("cancelled")), timeout=5000)
     qtbot.waitUntil(lambda: bool(r.rec.kinds("finished")), timeout=5000)
     assert r.rec.kinds("finished") == [("finished", second, 3, 3)]
@@ -247,10 +245,10 @@ def test_a_stale_job_does_nothing_and_a_new_one_reuses_the_localizer(
     qtbot.waitUntil(lambda: len(r.rec.kinds("finished")) == 2, timeout=5000)
     assert len(r.made) == 1  # same settings: the loaded localizer again
     assert LOADING not in [e[2] for e in r.rec.kinds("stage") if e[1] == third]
-    r.start(LocalizerOptions(window=2.0))
+    r.start(LocalizeSettings(window=2.0))
     qtbot.waitUntil(lambda: len(r.rec.kinds("finished")) == 3, timeout=5000)
     assert len(r.made) == 2 and r.made[0].closed_in == THREAD_NAME
-    assert r.made[1].settings == LocalizerOptions(window=2.0)
+    assert r.made[1].settings == LocalizeSettings(window=2.0)
 
 
 def test_a_failing_phrase_is_skipped_and_the_rest_goes_on(rig: Any, qtbot: QtBot) -> None:
@@ -295,12 +293,10 @@ def test_the_localizer_is_closed_in_its_thread_at_shutdown(rig: Any, qtbot: QtBo
     assert not r.thread.thread.isRunning()
 
 
-def test_gui_options_become_pipeline_settings() -> None:
+def test_the_gui_device_names_become_pipeline_devices() -> None:
     assert pipeline_device("gpu", "linux") == "cuda"
     assert pipeline_device("gpu", "darwin") == "mps"
     assert pipeline_device("auto") == "auto" and pipeline_device("cpu") == "cpu"
-    settings = to_settings(LocalizerOptions(window=1.5, device="cpu", fps=1.0))
-    assert settings == LocalizeSettings(window=1.5, device="cpu", fps=1.0)
 
 
 @pytest.mark.skipif(not (SHARED / "speech_podium.mp4").exists(), reason="no shared media")
@@ -313,7 +309,7 @@ def test_the_real_bridge_localizes_phrases_of_a_real_video(qtbot: QtBot) -> None
             Phrase("a", "the man at the podium", 1.0, 3.0),
             Phrase("b", "the microphone", 4.0, 6.0),
         )
-        options = LocalizerOptions(method="bridge", fps=1.0, window=1.0, device="cpu")
+        options = LocalizeSettings(method="bridge", fps=1.0, window=1.0, device="cpu")
         job = worker.jobs.next()
         rec.requested.emit(
             LocalizeRequest(job, str(SHARED / "speech_podium.mp4"), phrases, options)

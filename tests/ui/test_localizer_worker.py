@@ -172,7 +172,9 @@ class Rig:
         self.made.append(fake)
         return fake
 
-    def start(self, settings: LocalizeSettings | None = None, phrases: tuple[Phrase, ...] = PHRASES) -> int:
+    def start(
+        self, settings: LocalizeSettings | None = None, phrases: tuple[Phrase, ...] = PHRASES
+    ) -> int:
         job = self.worker.jobs.next()
         self.rec.requested.emit(
             LocalizeRequest(job, "/videos/clip.mp4", phrases, settings or LocalizeSettings())

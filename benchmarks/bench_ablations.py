@@ -54,8 +54,8 @@ ROWS: dict[str, Row] = {
 
 
 def _config(row: Row, epochs: int) -> Any:
-    from narrlocal_gui.localizer.feature_levels import feature_channels
-    from narrlocal_gui.localizer.training_config import TrainConfig
+    from narrlocal_gui.localizer.encoders.feature_levels import feature_channels
+    from narrlocal_gui.localizer.training.config import TrainConfig
 
     base = TrainConfig()
     model = dict(width=64, similarity="cosine", video_features="mid") | row.model
@@ -85,15 +85,15 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, names: list[str], out: Path) -> None:
-    from narrlocal_gui.localizer.comma import load_checkpoint
-    from narrlocal_gui.localizer.synth import SynthSettings, generate_dataset
-    from narrlocal_gui.localizer.training import train
-    from narrlocal_gui.localizer.training_config import TrainPaths
-    from narrlocal_gui.localizer.training_data import ClipSettings, find_training_videos
-    from narrlocal_gui.localizer.training_dataset import FeatureStore
-    from narrlocal_gui.localizer.training_features import extract_features
-    from narrlocal_gui.localizer.training_validation import Validator, load_validation_set
-    from narrlocal_gui.localizer.video_encoder import set_torch_threads
+    from narrlocal_gui.localizer.encoders.video_encoder import set_torch_threads
+    from narrlocal_gui.localizer.model.checkpoints import load_checkpoint
+    from narrlocal_gui.localizer.training.clips import ClipSettings, find_training_videos
+    from narrlocal_gui.localizer.training.config import TrainPaths
+    from narrlocal_gui.localizer.training.extraction import extract_features
+    from narrlocal_gui.localizer.training.feature_store import FeatureStore
+    from narrlocal_gui.localizer.training.loop import train
+    from narrlocal_gui.localizer.training.validation import Validator, load_validation_set
+    from narrlocal_gui.synth.dataset import SynthSettings, generate_dataset
 
     set_torch_threads()
     data = out / "synth"

@@ -30,11 +30,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from narrlocal_gui.localizer.bridge import BridgeLocalizer, ClassNameIndex  # noqa: E402
-from narrlocal_gui.localizer.feature_cache import FeatureCache, MediaFingerprint  # noqa: E402
-from narrlocal_gui.localizer.text_encoder import TextEncoder  # noqa: E402
+from narrlocal_gui.localizer.encoders.feature_cache import FeatureCache, MediaFingerprint  # noqa: E402
+from narrlocal_gui.localizer.encoders.text_encoder import TextEncoder  # noqa: E402
+from narrlocal_gui.localizer.encoders.video_encoder import VideoEncoder  # noqa: E402
+from narrlocal_gui.localizer.methods.bridge import BridgeLocalizer, ClassNameIndex  # noqa: E402
 from narrlocal_gui.localizer.types import ClipInput  # noqa: E402
-from narrlocal_gui.localizer.video_encoder import VideoEncoder  # noqa: E402
 
 CLIP = REPO.parent / "shared" / "media" / "silent" / "04_coffee.mp4"
 PHRASES = [

@@ -29,7 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from narrlocal_gui.localizer.synth_scene import Colour, Shape  # noqa: E402
+from narrlocal_gui.synth.scene import Colour, Shape  # noqa: E402
 
 COLOURS = [c.value for c in Colour]
 SHAPES = [s.value for s in Shape]
@@ -147,8 +147,8 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=60)
     parser.add_argument("--short-side", type=int, default=224)
     args = parser.parse_args()
-    from narrlocal_gui.localizer.synth import SynthSettings, generate_dataset
-    from narrlocal_gui.localizer.video_encoder import VideoEncoder
+    from narrlocal_gui.localizer.encoders.video_encoder import VideoEncoder
+    from narrlocal_gui.synth.dataset import SynthSettings, generate_dataset
 
     settings = SynthSettings(
         clips=args.clips,

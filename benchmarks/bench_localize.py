@@ -64,8 +64,9 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
     import psutil
 
     from narrlocal_gui.core.model import Phrase
-    from narrlocal_gui.localizer.feature_cache import FeatureCache
-    from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseLocalizer, localize_phrases
+    from narrlocal_gui.localizer.encoders.feature_cache import FeatureCache
+    from narrlocal_gui.localizer.pipeline import PhraseLocalizer, localize_phrases
+    from narrlocal_gui.localizer.settings import LocalizeSettings
 
     process = psutil.Process()
     rss_samples: list[float] = []
@@ -81,7 +82,7 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
     cache = FeatureCache(Path(spec["cache"]))
     factory = None
     if settings.method_name == "bridge":
-        from narrlocal_gui.localizer.bridge import BridgeConfig, BridgeLocalizer
+        from narrlocal_gui.localizer.methods.bridge import BridgeConfig, BridgeLocalizer
 
         config = BridgeConfig(short_side=spec["short_side"])
 

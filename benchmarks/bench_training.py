@@ -49,10 +49,10 @@ def _throughput(name: str, steps: int) -> dict[str, float]:
 
     import torch
 
-    from narrlocal_gui.localizer.comma import CommaModel
-    from narrlocal_gui.localizer.training_config import TrainConfig
-    from narrlocal_gui.localizer.training_pairs import pair_scorer, step_losses
-    from narrlocal_gui.localizer.video_encoder import set_torch_threads
+    from narrlocal_gui.localizer.encoders.video_encoder import set_torch_threads
+    from narrlocal_gui.localizer.model.network import CommaModel
+    from narrlocal_gui.localizer.training.config import TrainConfig
+    from narrlocal_gui.localizer.training.pairs import pair_scorer, step_losses
 
     set_torch_threads()
     overrides, batch, (rows, cols) = CONFIGS[name]
@@ -94,9 +94,9 @@ def _throughput(name: str, steps: int) -> dict[str, float]:
 
 
 def _extraction(data: Path, label: str, max_frames: int | None) -> None:
-    from narrlocal_gui.localizer.training_config import TrainConfig
-    from narrlocal_gui.localizer.training_data import ClipSettings, find_training_videos
-    from narrlocal_gui.localizer.training_features import extract_features
+    from narrlocal_gui.localizer.training.clips import ClipSettings, find_training_videos
+    from narrlocal_gui.localizer.training.config import TrainConfig
+    from narrlocal_gui.localizer.training.extraction import extract_features
 
     videos = find_training_videos(data, split=None)
     settings = ClipSettings(features=TrainConfig().model.video_features, max_frames=max_frames)
@@ -117,7 +117,7 @@ def _extraction(data: Path, label: str, max_frames: int | None) -> None:
 
 
 def _synthetic(folder: Path) -> Path:
-    from narrlocal_gui.localizer.synth import SynthSettings, generate_dataset
+    from narrlocal_gui.synth.dataset import SynthSettings, generate_dataset
 
     generate_dataset(folder, SynthSettings(clips=8, seed=1, split=(1.0, 0.0, 0.0)))
     return folder
@@ -153,9 +153,9 @@ def main() -> None:
         )
     if args.skip_extraction:
         return
-    from narrlocal_gui.localizer.text_encoder import TextEncoder
-    from narrlocal_gui.localizer.training_config import TrainConfig
-    from narrlocal_gui.localizer.video_encoder import VideoEncoder
+    from narrlocal_gui.localizer.encoders.text_encoder import TextEncoder
+    from narrlocal_gui.localizer.encoders.video_encoder import VideoEncoder
+    from narrlocal_gui.localizer.training.config import TrainConfig
 
     # What a default `narrlocal train` encodes, and a full extraction (serves any --frames).
     frame_choices = (TrainConfig().model.max_frames, None)

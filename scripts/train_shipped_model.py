@@ -10,7 +10,7 @@ Runs, in WORK (kept, so that a second run skips what is done):
 
 then copies the checkpoint into resources/, writes resources/comma-synth.json (the exact
 commands, settings, sha256 and the measured accuracies) and prints the size and sha256 to
-pin in narrlocal_gui/localizer/shipped.py. About 15 minutes on two CPU cores.
+pin in narrlocal_gui/localizer/methods/shipped.py. About 15 minutes on two CPU cores.
 
 Usage: .venv/bin/python scripts/train_shipped_model.py WORK
 """
@@ -79,7 +79,7 @@ def main() -> None:
     target = RESOURCES / "comma-synth.pt"
     shutil.copyfile(checkpoint, target)
     from narrlocal_gui.file_hash import file_sha256
-    from narrlocal_gui.localizer.comma import load_checkpoint
+    from narrlocal_gui.localizer.model.checkpoints import load_checkpoint
 
     digest = file_sha256(target)
     config = load_checkpoint(target).config.to_dict()

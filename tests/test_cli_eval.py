@@ -79,13 +79,13 @@ def test_all_methods(
 ) -> None:
     # As in an installation without the encoders: the bridge is not offered and flow is the
     # default (the bridge itself, with the real encoders, is tested in its own module).
-    from narrlocal_gui.localizer import methods
-    from narrlocal_gui.localizer.methods import default_method
+    from narrlocal_gui.localizer.methods import registry
+    from narrlocal_gui.localizer.methods.registry import default_method
 
-    real = methods.is_available
+    real = registry.is_available
     # (comma, which needs the encoders too, is run with its built-in model below)
     hidden = ("bridge", "comma")
-    monkeypatch.setattr(methods, "is_available", lambda name: name not in hidden and real(name))
+    monkeypatch.setattr(registry, "is_available", lambda name: name not in hidden and real(name))
     code, out, err = run(capfd, "eval", "pointing", square_set, "--all-methods", "--window", "0")
     assert code == 0, err
     assert default_method() == "flow"
@@ -136,7 +136,7 @@ def test_comma_without_a_checkpoint_runs_the_built_in_model(
     assert code == 0, err
     assert out.splitlines()[-1].startswith("pointing_accuracy=")
     # A damaged built-in model is refused in one line, not run.
-    from narrlocal_gui.localizer import shipped
+    from narrlocal_gui.localizer.methods import shipped
 
     (tmp_path / shipped.SHIPPED_NAME).write_bytes(b"junk")
     monkeypatch.setattr(shipped, "resources_dir", lambda: tmp_path)

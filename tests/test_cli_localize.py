@@ -203,14 +203,14 @@ def test_window_must_be_a_number(capfd: pytest.CaptureFixture[str], clip_folder:
 def test_a_phrase_that_fails_is_skipped_with_a_warning_and_exit_1(
     capfd: pytest.CaptureFixture[str], clip_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from narrlocal_gui.localizer.baselines import CentrePriorLocalizer
+    from narrlocal_gui.localizer.methods.baselines import CentrePriorLocalizer
 
     real = CentrePriorLocalizer.localize
 
-    def fail_on_drawer(self: CentrePriorLocalizer, clip: Any, phrase: str) -> Any:
+    def fail_on_drawer(self: CentrePriorLocalizer, clip: Any, phrase: str, **kw: Any) -> Any:
         if "drawer" in phrase:
             raise RuntimeError("decoder gave up")
-        return real(self, clip, phrase)
+        return real(self, clip, phrase, **kw)
 
     monkeypatch.setattr(CentrePriorLocalizer, "localize", fail_on_drawer)
     out_path = clip_folder / "skipped.narrlocal"

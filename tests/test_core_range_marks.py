@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from narrlocal_gui.core.range_marks import InOutMarks
+from narrlocal_gui.core.range_marks import InOutMarks, RangeChoice, RangeError, chosen_range
 
 
 def test_marks_start_empty_and_give_a_span_only_when_both_are_set() -> None:
@@ -50,3 +50,21 @@ def test_setting_a_mark_at_an_invalid_time_is_refused() -> None:
         InOutMarks().with_in(-1.0)
     with pytest.raises(ValueError, match="out point"):
         InOutMarks(1.0, None).with_out(math.nan)
+
+
+def test_chosen_range_of_each_choice() -> None:
+    marks = InOutMarks(2.0, 5.0)
+    assert chosen_range(RangeChoice.WHOLE, marks, 0.0, 0.0, 10.0) == (None, None)
+    assert chosen_range(RangeChoice.MARKS, marks, 0.0, 0.0, 10.0) == (2.0, 5.0)
+    assert chosen_range(RangeChoice.CUSTOM, marks, 1.0, 3.0, 10.0) == (1.0, 3.0)
+    # An unknown duration (0) checks nothing against the video's end.
+    assert chosen_range(RangeChoice.CUSTOM, marks, 20.0, 30.0, 0.0) == (20.0, 30.0)
+
+
+def test_chosen_range_refuses_unset_backwards_and_late_ranges() -> None:
+    with pytest.raises(RangeError, match="in point"):
+        chosen_range(RangeChoice.MARKS, InOutMarks(2.0), 0.0, 0.0, 10.0)
+    with pytest.raises(RangeError, match="after its start"):
+        chosen_range(RangeChoice.CUSTOM, InOutMarks(), 3.0, 3.0, 10.0)
+    with pytest.raises(RangeError, match="after the end of the video"):
+        chosen_range(RangeChoice.CUSTOM, InOutMarks(), 10.0, 12.0, 10.0)

@@ -17,6 +17,7 @@ from narrlocal_gui.core.visibility import (
     display_span,
     has_visible_indicators,
     heatmap_at,
+    indicators_in,
     visible_indicators,
 )
 
@@ -97,3 +98,19 @@ def test_has_visible_indicators_agrees_with_visible_indicators() -> None:
     for t in (9.99, 10.0, 11.0, 11.999, 12.0, 20.0):
         assert has_visible_indicators(project, t) == bool(visible_indicators(project, t))
         assert not has_visible_indicators(off, t)
+
+
+def test_indicators_in_counts_enabled_indicators_shown_in_a_range() -> None:
+    phrases = (Phrase("a", "a", 1.0, 2.0), Phrase("b", "b", 5.0, 6.0))
+    project = Project(
+        phrases=phrases,
+        indicators=(
+            Indicator("i1", "a"),
+            Indicator("i2", "b"),
+            Indicator("i3", "b", enabled=False),
+        ),
+    )
+    assert indicators_in(project, 0.0, 10.0) == 2
+    assert indicators_in(project, 0.0, 1.0) == 0  # [start, end): shown from 1.0
+    assert indicators_in(project, 1.5, 5.5) == 2
+    assert indicators_in(project, 4.0, 5.0) == 0  # a shows 1..4 (3 s default), b from 5

@@ -21,6 +21,12 @@ NAME = PACKAGE.name
 # The parts of the package (a subpackage, or a module at the top) and the parts each may
 # import. Lower layers first; a part missing here fails test_every_part_has_a_rule.
 _BASE = ("errors", "progress")
+# What the two front ends (the command line and the window) build on.
+_ENGINES = (
+    *_BASE,
+    *("core", "media", "render", "narration", "localizer", "export", "demo"),
+    *("file_hash", "resources_path"),
+)
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "errors": frozenset(),
     "progress": frozenset(),
@@ -31,36 +37,11 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "render": frozenset({*_BASE, "core"}),
     "narration": frozenset({*_BASE, "core", "media", "file_hash"}),
     "localizer": frozenset({*_BASE, "core", "media", "narration", "file_hash", "resources_path"}),
+    "synth": frozenset({*_BASE, "core", "media", "narration", "localizer"}),
     "export": frozenset({*_BASE, "core", "media", "render"}),
     "demo": frozenset({*_BASE, "core", "media"}),
-    "cli": frozenset(
-        {
-            *_BASE,
-            "core",
-            "media",
-            "render",
-            "narration",
-            "localizer",
-            "export",
-            "demo",
-            "file_hash",
-            "resources_path",
-        }
-    ),
-    "ui": frozenset(
-        {
-            *_BASE,
-            "core",
-            "media",
-            "render",
-            "narration",
-            "localizer",
-            "export",
-            "demo",
-            "file_hash",
-            "resources_path",
-        }
-    ),
+    "cli": frozenset({*_ENGINES, "synth"}),
+    "ui": frozenset(_ENGINES),
     "__main__": frozenset({"ui"}),
 }
 

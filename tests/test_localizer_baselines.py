@@ -12,17 +12,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrlocal_gui.localizer.baselines import (
+from narrlocal_gui.localizer.clip_sampling import sample_clip, sample_times, scale_localization
+from narrlocal_gui.localizer.heatmaps import (
+    interpolate_heatmaps,
+    localization_from_heatmaps,
+    point_and_box,
+)
+from narrlocal_gui.localizer.methods.baselines import (
     CentrePriorLocalizer,
     FlowLocalizer,
     grid_shape,
     phrase_prior,
-)
-from narrlocal_gui.localizer.clip_sampling import sample_clip, sample_times, scale_localization
-from narrlocal_gui.localizer.inference import (
-    interpolate_heatmaps,
-    localization_from_heatmaps,
-    point_and_box,
 )
 from narrlocal_gui.localizer.types import ClipInput, Localization
 from narrlocal_gui.media.source import open_media

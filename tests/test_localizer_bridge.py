@@ -13,17 +13,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from narrlocal_gui.localizer.bridge import (
+from narrlocal_gui.localizer.encoders.feature_cache import FeatureCache, MediaFingerprint
+from narrlocal_gui.localizer.encoders.imagenet_classes import class_names
+from narrlocal_gui.localizer.encoders.text_encoder import TextEncoder
+from narrlocal_gui.localizer.encoders.video_encoder import VideoEncoder
+from narrlocal_gui.localizer.methods.bridge import (
     BridgeConfig,
     BridgeLocalizer,
     ClassNameIndex,
     PhraseQuery,
 )
-from narrlocal_gui.localizer.feature_cache import FeatureCache, MediaFingerprint
-from narrlocal_gui.localizer.imagenet_classes import class_names
-from narrlocal_gui.localizer.text_encoder import TextEncoder
 from narrlocal_gui.localizer.types import ClipInput, Localization
-from narrlocal_gui.localizer.video_encoder import VideoEncoder
 from narrlocal_gui.media.source import open_media
 from narrlocal_gui.progress import Cancelled
 
@@ -242,7 +242,7 @@ def test_grids_of_a_named_media_file_are_kept_on_disk(
 
 
 def test_the_registry_creates_the_bridge() -> None:
-    from narrlocal_gui.localizer.methods import create_method
+    from narrlocal_gui.localizer.methods.registry import create_method
 
     method = create_method("bridge")
     assert isinstance(method, BridgeLocalizer)

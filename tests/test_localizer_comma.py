@@ -12,21 +12,17 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from narrlocal_gui.errors import UserFacingError  # noqa: E402
-from narrlocal_gui.localizer.comma import (  # noqa: E402
+from narrlocal_gui.localizer.frame_choice import frame_groups  # noqa: E402
+from narrlocal_gui.localizer.methods.comma import CommaLocalizer  # noqa: E402
+from narrlocal_gui.localizer.model.checkpoints import (  # noqa: E402
     CheckpointError,
-    CommaConfig,
-    CommaModel,
-    attention_mask,
     load_checkpoint,
-    parse_layers,
     save_checkpoint,
 )
-from narrlocal_gui.localizer.inference import (  # noqa: E402
-    CommaLocalizer,
-    attention_rollout,
-    comma_heatmap,
-    frame_groups,
-)
+from narrlocal_gui.localizer.model.config import CommaConfig, last_cross_layer, parse_layers  # noqa: E402
+from narrlocal_gui.localizer.model.masks import attention_mask  # noqa: E402
+from narrlocal_gui.localizer.model.network import CommaModel  # noqa: E402
+from narrlocal_gui.localizer.model.rollout import attention_rollout, comma_heatmap  # noqa: E402
 from narrlocal_gui.localizer.types import ClipInput, Localization  # noqa: E402
 
 VIDEO_DIM, WORD_DIM = 12, 10
@@ -85,7 +81,7 @@ def test_parse_layers_and_config_validation() -> None:
     with pytest.raises(ValueError):
         config(dropout=1.0)
     assert config(layers=("FULL",)).has_sentinel
-    assert config(layers=("CA", "SA", "CA", "SA")).last_cross_layer == 2
+    assert last_cross_layer(config(layers=("CA", "SA", "CA", "SA")).layers) == 2
     cfg = config(layers=("CA", "CA"), similarity="cosine")
     assert CommaConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError):

@@ -14,11 +14,15 @@ import pytest
 
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.file_hash import forget_hashes
-from narrlocal_gui.localizer import weights
-from narrlocal_gui.localizer.feature_levels import feature_channels
-from narrlocal_gui.localizer.imagenet_classes import class_file, class_names, class_synonyms
-from narrlocal_gui.localizer.text_encoder import TEXT_DIM, TextEncoder, content_word_spans
-from narrlocal_gui.localizer.video_encoder import (
+from narrlocal_gui.localizer.encoders import weights
+from narrlocal_gui.localizer.encoders.feature_levels import feature_channels
+from narrlocal_gui.localizer.encoders.imagenet_classes import (
+    class_file,
+    class_names,
+    class_synonyms,
+)
+from narrlocal_gui.localizer.encoders.text_encoder import TEXT_DIM, TextEncoder, content_word_spans
+from narrlocal_gui.localizer.encoders.video_encoder import (
     FEATURE_CHANNELS,
     MID_BLOCK,
     NUM_CLASSES,
@@ -26,7 +30,7 @@ from narrlocal_gui.localizer.video_encoder import (
     bfloat16_native,
     input_size,
 )
-from narrlocal_gui.localizer.weights import PinnedFile, WeightsError
+from narrlocal_gui.localizer.encoders.weights import PinnedFile, WeightsError
 from narrlocal_gui.progress import Cancelled
 
 
@@ -209,13 +213,20 @@ def test_encode_stops_when_cancelled(video: VideoEncoder) -> None:
         video.encode(frames, batch_size=1, cancel=lambda: next(calls))
 
 
+def _classify(video: VideoEncoder, frames: np.ndarray) -> np.ndarray:
+    """Image-level ImageNet logits (T, 1000): the model's own pooled classifier output."""
+    grids = video.encode(frames)
+    weight, bias = video.fc
+    return np.asarray(grids.mean(axis=(2, 3)) @ weight.T + bias, dtype=np.float32)
+
+
 def test_cell_logits_average_to_the_models_own_image_logits(video: VideoEncoder) -> None:
     rng = np.random.default_rng(1)
     frames = rng.integers(0, 256, (2, 96, 128, 3), dtype=np.uint8)
     grids = video.encode(frames)
     cells = video.classify_cells(grids, probabilities=False)
     assert cells.shape == (2, NUM_CLASSES, *grids.shape[2:])
-    np.testing.assert_allclose(cells.mean(axis=(2, 3)), video.classify(frames), atol=1e-3)
+    np.testing.assert_allclose(cells.mean(axis=(2, 3)), _classify(video, frames), atol=1e-3)
     # The original forward pass (avgpool -> fc) on the same input agrees as well.
     import torch
 
@@ -224,7 +235,7 @@ def test_cell_logits_average_to_the_models_own_image_logits(video: VideoEncoder)
     x = (x.permute(2, 0, 1)[None].float() - 127.0) / 128.0
     with torch.inference_mode():
         reference = video._model(x)[0].numpy()
-    np.testing.assert_allclose(video.classify(frames[:1])[0], reference, atol=1e-3)
+    np.testing.assert_allclose(_classify(video, frames[:1])[0], reference, atol=1e-3)
     probs = video.classify_cells(grids)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-4)
 
@@ -246,7 +257,7 @@ def test_the_encoder_is_loaded_once() -> None:
 def test_real_photos_are_classified_with_the_right_names(
     video: VideoEncoder, shared_media: Path, photo: str, expected: set[str]
 ) -> None:
-    logits = video.classify(_photo(shared_media, photo)[None])[0]
+    logits = _classify(video, _photo(shared_media, photo)[None])[0]
     top5 = {class_names()[i] for i in np.argsort(-logits)[:5]}
     assert expected <= top5 or len(expected & top5) >= 2, top5
     assert class_names()[int(np.argmax(logits))] in expected
@@ -280,7 +291,7 @@ def test_grids_are_the_packages_own_network_output(video: VideoEncoder) -> None:
 def test_reduced_precision_is_float32_where_bfloat16_is_not_native(
     video: VideoEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from narrlocal_gui.localizer import video_encoder
+    from narrlocal_gui.localizer.encoders import video_encoder
 
     monkeypatch.setattr(video_encoder, "bfloat16_native", lambda: False)
     frames = np.random.default_rng(2).integers(0, 256, (2, 96, 128, 3), dtype=np.uint8)

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.baselines import CentrePriorLocalizer, FlowLocalizer
 from narrlocal_gui.localizer.evaluation import (
     DatasetError,
     evaluate_pointing,
@@ -23,7 +22,8 @@ from narrlocal_gui.localizer.evaluation import (
     point_in_boxes,
     report_json,
 )
-from narrlocal_gui.localizer.methods import (
+from narrlocal_gui.localizer.methods.baselines import CentrePriorLocalizer, FlowLocalizer
+from narrlocal_gui.localizer.methods.registry import (
     DEFAULT_METHOD,
     METHODS,
     LocalizationMethod,
@@ -171,7 +171,9 @@ def test_registry_names_and_errors(tmp_path: Path) -> None:
     assert isinstance(create_method("centre"), CentrePriorLocalizer)
     flow = create_method("flow")
     assert isinstance(flow, FlowLocalizer) and isinstance(flow, LocalizationMethod)
-    bridge_installed = importlib.util.find_spec("narrlocal_gui.localizer.bridge") is not None
+    bridge_installed = (
+        importlib.util.find_spec("narrlocal_gui.localizer.methods.bridge") is not None
+    )
     assert is_available("bridge") is bridge_installed
     assert DEFAULT_METHOD == default_method() == ("bridge" if bridge_installed else "flow")
     if importlib.util.find_spec("torch") is not None:
@@ -180,7 +182,7 @@ def test_registry_names_and_errors(tmp_path: Path) -> None:
         with pytest.raises(UserFacingError, match="checkpoint"):
             create_method("comma", checkpoint=bad)
         # No checkpoint: the built-in model, checked against its pinned hash first.
-        from narrlocal_gui.localizer.inference import CommaLocalizer
+        from narrlocal_gui.localizer.methods.comma import CommaLocalizer
 
         built_in = create_method("comma")
         assert isinstance(built_in, CommaLocalizer)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from narrlocal_gui.localizer.feature_cache import (
+from narrlocal_gui.localizer.encoders.feature_cache import (
     DEFAULT_MAX_BYTES,
     FeatureCache,
     FeatureKey,

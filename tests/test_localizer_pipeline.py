@@ -14,7 +14,6 @@ from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.localizer.pipeline import (
     ABORT_AFTER_FAILURES,
     FailureTally,
-    LocalizeSettings,
     PhraseFailure,
     PhraseLocalizer,
     PhraseResult,
@@ -24,6 +23,7 @@ from narrlocal_gui.localizer.pipeline import (
     localize_phrases,
     resolve_device,
 )
+from narrlocal_gui.localizer.settings import LocalizeSettings
 from narrlocal_gui.localizer.types import ClipInput, Localization
 from narrlocal_gui.progress import Cancelled
 from tests.media_factory import make_counter_clip
@@ -205,7 +205,9 @@ def test_other_errors_are_not_swallowed(video: Path) -> None:
         class Broken:
             name = "broken"
 
-            def localize(self, clip: ClipInput, phrase: str) -> Localization:
+            def localize(
+                self, clip: ClipInput, phrase: str, *, media: Any = None, cancel: Any = None
+            ) -> Localization:
                 raise RuntimeError("a bug")
 
         return Broken()
@@ -261,7 +263,9 @@ class FailsOn:
         self.bad = bad
         self.tried: list[str] = []
 
-    def localize(self, clip: ClipInput, phrase: str) -> Localization:
+    def localize(
+        self, clip: ClipInput, phrase: str, *, media: Any = None, cancel: Any = None
+    ) -> Localization:
         self.tried.append(phrase)
         if phrase in self.bad:
             raise RuntimeError(f"no frames for {phrase!r}")

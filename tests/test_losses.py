@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from narrlocal_gui.localizer.losses import (  # noqa: E402 (after the skip)
+from narrlocal_gui.localizer.model.losses import (  # noqa: E402 (after the skip)
     negative_mask,
     sentence_loss,
     total_loss,

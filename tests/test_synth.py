@@ -19,7 +19,10 @@ import pytest
 
 from narrlocal_gui.cli.main import main
 from narrlocal_gui.localizer.evaluation import load_pointing_dataset
-from narrlocal_gui.localizer.synth import (
+from narrlocal_gui.media.source import open_media
+from narrlocal_gui.narration.transcript_json import transcript_from_dict
+from narrlocal_gui.progress import Cancelled
+from narrlocal_gui.synth.dataset import (
     MANIFEST_NAME,
     SPLITS_NAME,
     Split,
@@ -30,7 +33,7 @@ from narrlocal_gui.localizer.synth import (
     plan_clip,
     render_clip,
 )
-from narrlocal_gui.localizer.synth_narration import (
+from narrlocal_gui.synth.narration import (
     ACTION_VERBS,
     DIRECTION_WORDS,
     FILLERS,
@@ -39,8 +42,8 @@ from narrlocal_gui.localizer.synth_narration import (
     SIZE_WORDS,
     TEMPLATES,
 )
-from narrlocal_gui.localizer.synth_plan import ClipPlan
-from narrlocal_gui.localizer.synth_scene import (
+from narrlocal_gui.synth.plan import ClipPlan
+from narrlocal_gui.synth.scene import (
     Action,
     Background,
     BackgroundKind,
@@ -48,9 +51,6 @@ from narrlocal_gui.localizer.synth_scene import (
     SceneSpec,
     Texture,
 )
-from narrlocal_gui.media.source import open_media
-from narrlocal_gui.narration.transcript_json import transcript_from_dict
-from narrlocal_gui.progress import Cancelled
 
 SMALL = SynthSettings(clips=4, seconds=6.0, size=(192, 144), fps=8.0, seed=5)
 PLANS = 60  # clips planned (not drawn) for the statistical checks

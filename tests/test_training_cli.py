@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from narrlocal_gui.cli.main import main
-from narrlocal_gui.localizer.training_data import find_training_videos
-from narrlocal_gui.localizer.training_features import extract_features
+from narrlocal_gui.localizer.training.clips import find_training_videos
+from narrlocal_gui.localizer.training.extraction import extract_features
 from tests.training_helpers import FakeTextEncoder, FakeVideoEncoder, make_training_set
 
 pytest.importorskip("torch")

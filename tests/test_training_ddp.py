@@ -12,11 +12,11 @@ import pytest
 
 pytest.importorskip("torch")
 
-from narrlocal_gui.localizer.training import clip_share
-from narrlocal_gui.localizer.training_data import find_training_videos
-from narrlocal_gui.localizer.training_dataset import FeatureStore, epoch_batches
-from narrlocal_gui.localizer.training_dist import DistContext, context_from_env
-from narrlocal_gui.localizer.training_features import extract_features
+from narrlocal_gui.localizer.training.clips import find_training_videos
+from narrlocal_gui.localizer.training.distributed import DistContext, context_from_env
+from narrlocal_gui.localizer.training.extraction import extract_features
+from narrlocal_gui.localizer.training.feature_store import FeatureStore, epoch_batches
+from narrlocal_gui.localizer.training.loop import clip_share
 from tests.training_helpers import (
     FakeTextEncoder,
     FakeVideoEncoder,

@@ -22,19 +22,20 @@ import pytest
 
 pytest.importorskip("torch")
 
-from narrlocal_gui.localizer.comma import CommaModel, load_checkpoint
-from narrlocal_gui.localizer.feature_levels import feature_channels
-from narrlocal_gui.localizer.synth import SynthSettings, generate_dataset
-from narrlocal_gui.localizer.training import train
-from narrlocal_gui.localizer.training_config import EpochMetrics, TrainConfig, TrainPaths
-from narrlocal_gui.localizer.training_data import ClipSettings, find_training_videos
-from narrlocal_gui.localizer.training_dataset import FeatureStore
-from narrlocal_gui.localizer.training_features import extract_features
-from narrlocal_gui.localizer.training_validation import (
+from narrlocal_gui.localizer.encoders.feature_levels import feature_channels
+from narrlocal_gui.localizer.model.checkpoints import load_checkpoint
+from narrlocal_gui.localizer.model.network import CommaModel
+from narrlocal_gui.localizer.training.clips import ClipSettings, find_training_videos
+from narrlocal_gui.localizer.training.config import EpochMetrics, TrainConfig, TrainPaths
+from narrlocal_gui.localizer.training.extraction import extract_features
+from narrlocal_gui.localizer.training.feature_store import FeatureStore
+from narrlocal_gui.localizer.training.loop import train
+from narrlocal_gui.localizer.training.validation import (
     PointingScore,
     Validator,
     load_validation_set,
 )
+from narrlocal_gui.synth.dataset import SynthSettings, generate_dataset
 
 SYNTH = SynthSettings(
     clips=150, seed=7, split=(0.7, 0.0, 0.3), min_objects=2, max_objects=2, distractor_rate=0.9

@@ -6,9 +6,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from narrlocal_gui.localizer.comma import CommaConfig, CommaModel  # noqa: E402
-from narrlocal_gui.localizer.training_config import TrainConfig  # noqa: E402
-from narrlocal_gui.localizer.training_pairs import pair_scorer, step_losses  # noqa: E402
+from narrlocal_gui.localizer.model.config import CommaConfig  # noqa: E402
+from narrlocal_gui.localizer.model.network import CommaModel  # noqa: E402
+from narrlocal_gui.localizer.training.config import TrainConfig  # noqa: E402
+from narrlocal_gui.localizer.training.pairs import pair_scorer, step_losses  # noqa: E402
 
 CONFIG = CommaConfig(width=16, heads=2, ff_mult=1, max_frames=3, dropout=0.0)
 

@@ -12,18 +12,19 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from narrlocal_gui.errors import UserFacingError  # noqa: E402
-from narrlocal_gui.localizer.comma import CommaConfig, load_checkpoint  # noqa: E402
-from narrlocal_gui.localizer.training import train  # noqa: E402
-from narrlocal_gui.localizer.training_config import (  # noqa: E402
+from narrlocal_gui.localizer.model.checkpoints import load_checkpoint  # noqa: E402
+from narrlocal_gui.localizer.model.config import CommaConfig  # noqa: E402
+from narrlocal_gui.localizer.training.clips import ClipSettings, find_training_videos  # noqa: E402
+from narrlocal_gui.localizer.training.config import (  # noqa: E402
     TrainConfig,
     TrainPaths,
     TrainProgress,
     learning_rate,
 )
-from narrlocal_gui.localizer.training_data import ClipSettings, find_training_videos  # noqa: E402
-from narrlocal_gui.localizer.training_dataset import FeatureStore  # noqa: E402
-from narrlocal_gui.localizer.training_features import extract_features  # noqa: E402
-from narrlocal_gui.localizer.training_state import ResumeError, load_resume_state  # noqa: E402
+from narrlocal_gui.localizer.training.extraction import extract_features  # noqa: E402
+from narrlocal_gui.localizer.training.feature_store import FeatureStore  # noqa: E402
+from narrlocal_gui.localizer.training.loop import train  # noqa: E402
+from narrlocal_gui.localizer.training.resume import ResumeError, load_resume_state  # noqa: E402
 from tests.training_helpers import (  # noqa: E402
     FakeTextEncoder,
     FakeVideoEncoder,

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from narrlocal_gui.core.model import Narration, Segment, Word
-from narrlocal_gui.localizer.feature_levels import feature_channels
-from narrlocal_gui.localizer.video_encoder import GRID_STRIDE, input_size
+from narrlocal_gui.localizer.encoders.feature_levels import feature_channels
+from narrlocal_gui.localizer.encoders.video_encoder import GRID_STRIDE, input_size
 from narrlocal_gui.media.writer import write_video
 from narrlocal_gui.narration.transcript_json import Transcript, write_transcript_json
 
@@ -31,7 +31,7 @@ class FakeVideoEncoder:
     level's channels."""
 
     def __init__(self, *, real_versions: bool = False) -> None:
-        from narrlocal_gui.localizer.video_encoder import VideoEncoder
+        from narrlocal_gui.localizer.encoders.video_encoder import VideoEncoder
 
         self.version = VideoEncoder.version if real_versions else "fake-video-1"
         self.frames_encoded = 0
@@ -62,7 +62,7 @@ class FakeTextEncoder:
     is fixed by a hash of the word."""
 
     def __init__(self, *, real_versions: bool = False) -> None:
-        from narrlocal_gui.localizer.text_encoder import TextEncoder
+        from narrlocal_gui.localizer.encoders.text_encoder import TextEncoder
 
         self.version = TextEncoder.version if real_versions else "fake-text-1"
 

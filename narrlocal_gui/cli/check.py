@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from narrlocal_gui.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS
-from narrlocal_gui.cli.output import fmt_fps, fmt_time, one_line
+from narrlocal_gui.cli.output import fmt_fps, one_line
+from narrlocal_gui.core.time_format import format_clock
 from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -58,12 +59,12 @@ def _video_line(project: Project, problems: list[str]) -> str:
         )
     if video.duration is not None and abs(video.duration - info.duration) > 0.5:
         problems.append(
-            f"the video lasts {fmt_time(info.duration)} but the project was made for one of "
-            f"{fmt_time(video.duration)}"
+            f"the video lasts {format_clock(info.duration, 2)} but the project was made for one of "
+            f"{format_clock(video.duration, 2)}"
         )
     return (
         f"{path} (found; {info.width} x {info.height} px, {fmt_fps(info.fps)}, "
-        f"{fmt_time(info.duration)})"
+        f"{format_clock(info.duration, 2)})"
     )
 
 
@@ -87,14 +88,14 @@ def _indicator_problems(project: Project) -> list[str]:
             if outside:
                 problems.append(
                     f"{name} has {len(outside)} box(es) entirely outside the frame "
-                    f"(first at {fmt_time(outside[0])})"
+                    f"(first at {format_clock(outside[0], 2)})"
                 )
     if video is not None and video.duration is not None:
         late = [p for p in project.phrases if p.start > video.duration]
         if late:
             problems.append(
                 f"{len(late)} phrase(s) start after the video ends, first {late[0].text!r} "
-                f"at {fmt_time(late[0].start)}"
+                f"at {format_clock(late[0].start, 2)}"
             )
     return problems
 
@@ -122,7 +123,7 @@ def run_check(args: argparse.Namespace) -> int:
     if project.phrases:
         first = min(p.start for p in project.phrases)
         last = max(p.end for p in project.phrases)
-        span = f" from {fmt_time(first)} to {fmt_time(last)}"
+        span = f" from {format_clock(first, 2)} to {format_clock(last, 2)}"
     else:
         span = ""
     rows.append(("phrases", f"{len(project.phrases)}{span}"))

@@ -23,7 +23,7 @@ from narrlocal_gui.errors import UserFacingError
 
 if TYPE_CHECKING:
     from narrlocal_gui.localizer.evaluation import PointingReport
-    from narrlocal_gui.localizer.methods import LocalizationMethod
+    from narrlocal_gui.localizer.methods.registry import LocalizationMethod
 
 __all__ = ["EVAL_DESCRIPTION", "EVAL_SUMMARY", "configure_eval", "format_report", "run_eval"]
 
@@ -93,7 +93,7 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
 
 
 def _method_names(chosen: str, all_methods: bool) -> list[str]:
-    from narrlocal_gui.localizer.methods import METHODS, is_available
+    from narrlocal_gui.localizer.methods.registry import METHODS, is_available
 
     names = [chosen]
     extra = list(METHODS) if all_methods else list(BASELINES)
@@ -159,7 +159,7 @@ def run_eval(args: argparse.Namespace) -> int:
         load_pointing_dataset,
         report_json,
     )
-    from narrlocal_gui.localizer.methods import create_method, default_method
+    from narrlocal_gui.localizer.methods.registry import create_method, default_method
 
     out: Path | None = args.json
     if out is not None and (out.is_dir() or not out.parent.is_dir()):

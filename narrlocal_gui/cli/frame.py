@@ -12,7 +12,8 @@ from pathlib import Path
 
 from narrlocal_gui.cli.arguments import seconds_type
 from narrlocal_gui.cli.exit_codes import EXIT_OK
-from narrlocal_gui.cli.output import check_output, fmt_time
+from narrlocal_gui.cli.output import check_output
+from narrlocal_gui.core.time_format import format_clock
 from narrlocal_gui.errors import UserFacingError
 
 __all__ = ["FRAME_DESCRIPTION", "FRAME_SUMMARY", "configure_frame", "run_frame"]
@@ -76,7 +77,7 @@ def run_frame(args: argparse.Namespace) -> int:
         # A small tolerance: "the last frame at the duration" is what people type.
         if t > info.duration + 1e-6 and info.frame_count > 1:
             raise UserFacingError(
-                f"{t:g} s is after the end of '{media}' ({fmt_time(info.duration)})."
+                f"{t:g} s is after the end of '{media}' ({format_clock(info.duration, 2)})."
             )
         image = source.frame_at(t).image
     if project is not None and not args.no_indicators:

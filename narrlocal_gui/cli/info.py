@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from narrlocal_gui.cli.exit_codes import EXIT_OK
-from narrlocal_gui.cli.output import fmt_fps, fmt_time
+from narrlocal_gui.cli.output import fmt_fps
 from narrlocal_gui.core.byte_sizes import KIB
+from narrlocal_gui.core.time_format import format_clock
 
 if TYPE_CHECKING:
     from narrlocal_gui.media.media_info import MediaInfo
@@ -65,13 +66,13 @@ def _info_lines(info: MediaInfo) -> list[str]:
 
     rows: list[tuple[str, str]] = [("kind", info.kind.value)]
     if info.kind is not MediaKind.IMAGE:
-        rows.append(("duration", f"{fmt_time(info.duration)} ({info.duration:.3f} s)"))
+        rows.append(("duration", f"{format_clock(info.duration, 2)} ({info.duration:.3f} s)"))
         if info.truncated and info.declared_duration is not None:
             rows.append(
                 (
                     "incomplete",
-                    f"the header claims {fmt_time(info.declared_duration)}; only "
-                    f"{fmt_time(info.duration)} exists (a truncated file)",
+                    f"the header claims {format_clock(info.declared_duration, 2)}; only "
+                    f"{format_clock(info.duration, 2)} exists (a truncated file)",
                 )
             )
     if info.kind is not MediaKind.AUDIO:

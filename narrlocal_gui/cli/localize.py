@@ -132,7 +132,7 @@ def _output_for(args: argparse.Namespace) -> Path:
 
 
 def _check_method(name: str, checkpoint: Path | None) -> None:
-    from narrlocal_gui.localizer.methods import METHODS, is_available
+    from narrlocal_gui.localizer.methods.registry import METHODS, is_available
 
     if name not in METHODS:
         raise UserFacingError(
@@ -169,14 +169,14 @@ def run_localize(args: argparse.Namespace) -> int:
     from narrlocal_gui.core.localization_edits import apply_localization
     from narrlocal_gui.core.model import Project, VideoRef
     from narrlocal_gui.core.project_io import save_project
-    from narrlocal_gui.localizer.methods import default_method
+    from narrlocal_gui.localizer.methods.registry import default_method
     from narrlocal_gui.localizer.pipeline import (
-        LocalizeSettings,
         PhraseFailure,
         PhraseLocalizer,
         covered_seconds,
         localize_phrases,
     )
+    from narrlocal_gui.localizer.settings import LocalizeSettings
     from narrlocal_gui.media.media_info import MediaKind, check_media_path
     from narrlocal_gui.media.probe import probe
     from narrlocal_gui.narration.phrases import extract_phrases

@@ -4,18 +4,16 @@ a terminal. Standard library only, so ``narrlocal --help`` stays fast."""
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from narrlocal_gui.core.time_format import format_clock
 from narrlocal_gui.errors import UserFacingError
 
 __all__ = [
     "check_output",
-    "fmt_duration",
     "fmt_fps",
-    "fmt_time",
     "fraction_progress",
     "one_line",
     "print_progress_line",
@@ -37,31 +35,13 @@ def one_line(text: str) -> str:
     return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
 
 
-def fmt_time(seconds: float) -> str:
-    """12.5 -> "0:12.50", 3725 -> "1:02:05.00"."""
-    if not math.isfinite(seconds):
-        return "?"
-    hours, rest = divmod(max(seconds, 0.0), 3600.0)
-    minutes, secs = divmod(rest, 60.0)
-    if hours >= 1:
-        return f"{int(hours)}:{int(minutes):02d}:{secs:05.2f}"
-    return f"{int(minutes)}:{secs:05.2f}"
-
-
 def fmt_fps(fps: float) -> str:
     return f"{fps:.3f}".rstrip("0").rstrip(".") + " fps"
 
 
-def fmt_duration(seconds: float) -> str:
-    """65 -> "1:05", 3725 -> "1:02:05" (whole seconds, for time-left estimates)."""
-    minutes, secs = divmod(round(max(seconds, 0.0)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def print_progress_line(text: str, done: bool, eta: float | None = None) -> None:
     """Rewrite the progress line on stderr; a newline once ``done``."""
-    left = f" (about {fmt_duration(eta)} left)" if eta is not None and not done else ""
+    left = f" (about {format_clock(eta)} left)" if eta is not None and not done else ""
     line = f"\r{text}{left}"
     print(f"{line:<60}", end="\n" if done else "", file=sys.stderr, flush=True)
 

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from narrlocal_gui.cli.arguments import frame_rate, seconds_type, whole_number
-from narrlocal_gui.cli.output import fmt_duration, print_progress_line
+from narrlocal_gui.cli.output import print_progress_line
+from narrlocal_gui.core.time_format import format_clock
 from narrlocal_gui.errors import UserFacingError
 
 __all__ = ["SYNTH_DESCRIPTION", "SYNTH_SUMMARY", "configure_synth", "run_synth"]
@@ -135,7 +136,7 @@ def _progress() -> Callable[[int, int], None] | None:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from narrlocal_gui.localizer.synth import Split, SynthSettings, generate_dataset
+    from narrlocal_gui.synth.dataset import Split, SynthSettings, generate_dataset
 
     try:
         settings = SynthSettings(
@@ -161,7 +162,7 @@ def run_synth(args: argparse.Namespace) -> int:
         f" items"
         for s in Split
     )
-    video = fmt_duration(len(dataset.clips) * settings.frame_count / settings.fps)
+    video = format_clock(len(dataset.clips) * settings.frame_count / settings.fps)
     print(
         f"Wrote {len(dataset.clips)} clips ({video} of video, {events} narrated events, "
         f"{items} evaluation items) to '{dataset.root}' in {seconds:.1f} s."

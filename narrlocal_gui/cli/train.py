@@ -30,14 +30,15 @@ from typing import TYPE_CHECKING, Any
 
 from narrlocal_gui.cli.arguments import positive_number, whole_number
 from narrlocal_gui.cli.exit_codes import EXIT_INTERRUPTED
-from narrlocal_gui.cli.output import fmt_duration, print_progress_line
+from narrlocal_gui.cli.output import print_progress_line
+from narrlocal_gui.core.time_format import format_clock
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.feature_levels import FEATURE_LEVELS, feature_channels
+from narrlocal_gui.localizer.encoders.feature_levels import FEATURE_LEVELS, feature_channels
 
 if TYPE_CHECKING:
-    from narrlocal_gui.localizer.training_config import TrainConfig, TrainProgress
-    from narrlocal_gui.localizer.training_dist import DistContext
-    from narrlocal_gui.localizer.training_features import ExtractionProgress
+    from narrlocal_gui.localizer.training.config import TrainConfig, TrainProgress
+    from narrlocal_gui.localizer.training.distributed import DistContext
+    from narrlocal_gui.localizer.training.extraction import ExtractionProgress
 
 __all__ = ["TRAIN_DESCRIPTION", "TRAIN_SUMMARY", "configure_train", "run_train"]
 
@@ -59,7 +60,7 @@ COUNT = whole_number(0)
 
 
 def _layers(text: str) -> tuple[str, ...]:
-    from narrlocal_gui.localizer.comma import parse_layers
+    from narrlocal_gui.localizer.model.config import parse_layers
 
     try:
         return parse_layers(text)
@@ -144,7 +145,7 @@ def _config(args: argparse.Namespace, base: TrainConfig | None) -> TrainConfig:
     Resuming, only --epochs may differ from the saved run."""
     from dataclasses import replace
 
-    from narrlocal_gui.localizer.training_config import TrainConfig
+    from narrlocal_gui.localizer.training.config import TrainConfig
 
     model_options = {
         "layers": args.layers,
@@ -186,7 +187,7 @@ def _config(args: argparse.Namespace, base: TrainConfig | None) -> TrainConfig:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    from narrlocal_gui.localizer.training_config import TrainPaths
+    from narrlocal_gui.localizer.training.config import TrainPaths
 
     out: Path = args.out
     if out.is_dir():
@@ -259,7 +260,7 @@ def _train_progress() -> Callable[[TrainProgress], None] | None:
 def _wait_for_features(folder: Path) -> None:
     """Other processes of a distributed run wait for the first one's extraction (torchrun
     stops them all should it fail)."""
-    from narrlocal_gui.localizer.training_features import FeaturesError, read_index
+    from narrlocal_gui.localizer.training.extraction import FeaturesError, read_index
 
     while True:
         try:
@@ -277,8 +278,8 @@ def _extract(
     device: str,
     cancel: Callable[[], bool],
 ) -> None:
-    from narrlocal_gui.localizer.training_data import ClipSettings, find_training_videos
-    from narrlocal_gui.localizer.training_features import extract_features, seconds_per_hour
+    from narrlocal_gui.localizer.training.clips import ClipSettings, find_training_videos
+    from narrlocal_gui.localizer.training.extraction import extract_features, seconds_per_hour
 
     videos = find_training_videos(args.data)
     index = extract_features(
@@ -296,7 +297,7 @@ def _extract(
     print(
         f"Features: {index.clip_count} clips from {len(index.video_seconds)} videos "
         f"({hours * 60:.1f} min of video) in '{folder}'; encoding took "
-        f"{fmt_duration(index.extraction_seconds)} ({seconds_per_hour(index):.0f} s per hour "
+        f"{format_clock(index.extraction_seconds)} ({seconds_per_hour(index):.0f} s per hour "
         "of video)."
     )
 
@@ -304,11 +305,11 @@ def _extract(
 def run_train(args: argparse.Namespace) -> int:
     from narrlocal_gui.localizer.adaptation import open_store
     from narrlocal_gui.localizer.pipeline import resolve_device
-    from narrlocal_gui.localizer.training import train
-    from narrlocal_gui.localizer.training_config import TrainPaths
-    from narrlocal_gui.localizer.training_dist import context_from_env, finish, start
-    from narrlocal_gui.localizer.training_state import load_resume_state
-    from narrlocal_gui.localizer.training_validation import Validator, load_validation_set
+    from narrlocal_gui.localizer.training.config import TrainPaths
+    from narrlocal_gui.localizer.training.distributed import context_from_env, finish, start
+    from narrlocal_gui.localizer.training.loop import train
+    from narrlocal_gui.localizer.training.resume import load_resume_state
+    from narrlocal_gui.localizer.training.validation import Validator, load_validation_set
     from narrlocal_gui.progress import Cancelled
 
     if not args.data.exists():
@@ -372,7 +373,7 @@ def run_train(args: argparse.Namespace) -> int:
                 f"(centre prior {metrics.centre_accuracy:.3f})"
             )
         print(line)
-    elapsed = fmt_duration(time.perf_counter() - began)
+    elapsed = format_clock(time.perf_counter() - began)
     if not result.finished:
         print(f"Stopped at step {result.step} after {elapsed}; add --resume to continue.")
         return EXIT_INTERRUPTED

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
-__all__ = ["InOutMarks"]
+__all__ = ["InOutMarks", "RangeChoice", "RangeError", "chosen_range"]
 
 
 def _check(name: str, value: float | None) -> None:
@@ -64,3 +65,44 @@ class InOutMarks:
         _check("out", t)
         in_point = self.in_point if self.in_point is not None and self.in_point < t else None
         return InOutMarks(in_point, t)
+
+
+class RangeChoice(StrEnum):
+    """Which part of the video an export covers."""
+
+    WHOLE = "whole"
+    MARKS = "marks"
+    CUSTOM = "custom"
+
+
+class RangeError(ValueError):
+    """A range an export cannot use; the message is one sentence for the user."""
+
+
+def chosen_range(
+    choice: RangeChoice,
+    marks: InOutMarks,
+    custom_start: float,
+    custom_end: float,
+    duration: float,
+) -> tuple[float | None, float | None]:
+    """``(start, end)`` for the export options (None: from the first frame / to the end).
+
+    ``custom_start`` and ``custom_end`` count only for :attr:`RangeChoice.CUSTOM`; a
+    ``duration`` of 0 is an unknown one. Raises :class:`RangeError` for a range that is
+    unset, backwards or starts after the video.
+    """
+    if choice is RangeChoice.WHOLE:
+        return None, None
+    if choice is RangeChoice.MARKS:
+        span = marks.span
+        if span is None:
+            raise RangeError("Set both an in point (I) and an out point (O) first.")
+        start, end = span
+    else:
+        start, end = custom_start, custom_end
+        if not end > start:
+            raise RangeError("The end of the range must be after its start.")
+    if duration > 0.0 and start >= duration:
+        raise RangeError(f"The range starts after the end of the video ({duration:g} s).")
+    return start, end

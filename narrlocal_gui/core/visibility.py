@@ -135,6 +135,20 @@ def has_visible_indicators(project: Project, t: float) -> bool:
     return False
 
 
+def indicators_in(project: Project, start: float, end: float) -> int:
+    """How many enabled indicators are shown at some time of ``[start, end)``."""
+    phrases = {p.id: p for p in project.phrases}
+    count = 0
+    for indicator in project.indicators:
+        phrase = phrases.get(indicator.phrase_id)
+        if not indicator.enabled or phrase is None:
+            continue
+        shown_from, shown_to = display_span(indicator, phrase, project.display)
+        if shown_from < end and shown_to > start:
+            count += 1
+    return count
+
+
 def visible_indicators(
     project: Project, t: float, tolerance: float | None = None
 ) -> list[VisibleIndicator]:

@@ -30,6 +30,8 @@ def _cue_lines(text: str) -> list[str]:
 
 
 def _vtt_timestamp(ms: int) -> str:
+    # WebVTT's own timestamp syntax, kept here rather than in core.time_format: it is a file
+    # format the spec fixes (of whole milliseconds, rounded half up above), not a display.
     hours, rest = divmod(ms, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     seconds, millis = divmod(rest, 1000)

@@ -1,7 +1,7 @@
 """Adapting CoMMA to a folder of one's own narrated videos: one resumable job.
 
 The GUI's Localize > Adapt to My Videos… runs :func:`adapt` on a worker thread; it is the
-pipeline of ``narrlocal train`` (features, then :func:`~narrlocal_gui.localizer.training.
+pipeline of ``narrlocal train`` (features, then :func:`~narrlocal_gui.localizer.training.loop.
 train`) with what a person pointing at a folder needs around it:
 
 * **transcripts**: a video with a transcript of its own (``transcripts/<stem>.json`` or a
@@ -38,16 +38,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.training_config import TrainConfig, TrainPaths
-from narrlocal_gui.localizer.training_data import (
+from narrlocal_gui.localizer.training.clips import (
     VIDEO_SUFFIXES,
     ClipSettings,
     TrainingVideo,
     scan_folder,
 )
+from narrlocal_gui.localizer.training.config import TrainConfig, TrainPaths
 
 if TYPE_CHECKING:
-    from narrlocal_gui.localizer.training_dataset import FeatureStore
+    from narrlocal_gui.localizer.training.feature_store import FeatureStore
     from narrlocal_gui.narration.transcript_json import Transcript
 
 __all__ = [
@@ -308,7 +308,7 @@ def gather_videos(
 def open_store(folder: str | os.PathLike[str], config: TrainConfig) -> FeatureStore:
     """The extracted features of ``folder`` as ``config``'s model reads them (its frames and
     words a clip); the CLI and the GUI train on this."""
-    from narrlocal_gui.localizer.training_dataset import FeatureStore
+    from narrlocal_gui.localizer.training.feature_store import FeatureStore
 
     return FeatureStore(
         folder, max_frames=config.model.max_frames, max_words=config.model.max_words
@@ -362,10 +362,10 @@ def adapt(
     :class:`UserFacingError` for what else stops a run; cancelled while training it
     returns an unfinished result.
     """
-    from narrlocal_gui.localizer.training import train
-    from narrlocal_gui.localizer.training_config import TrainProgress
-    from narrlocal_gui.localizer.training_features import ExtractionProgress, extract_features
-    from narrlocal_gui.localizer.training_state import ResumeError, load_resume_state
+    from narrlocal_gui.localizer.training.config import TrainProgress
+    from narrlocal_gui.localizer.training.extraction import ExtractionProgress, extract_features
+    from narrlocal_gui.localizer.training.loop import train
+    from narrlocal_gui.localizer.training.resume import ResumeError, load_resume_state
 
     began = time.monotonic()
     source = Path(folder).expanduser()

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from narrlocal_gui.errors import MediaError, UserFacingError
-from narrlocal_gui.localizer.methods import LocalizationMethod
+from narrlocal_gui.localizer.methods.registry import LocalizationMethod
 
 __all__ = [
     "DATASET_VERSION",

@@ -9,7 +9,7 @@ and boxes are mapped back to the video's pixels, and the result becomes plain pr
 :class:`PhraseLocalizer` is long-lived: it loads the method once (lazily, on the thread
 that first calls :meth:`PhraseLocalizer.load` or :meth:`PhraseLocalizer.localize`; use it
 from that one thread), keeps the videos it reads open, and hands the method the video's
-:class:`~narrlocal_gui.localizer.feature_cache.MediaFingerprint` so the encoder grids are
+:class:`~narrlocal_gui.localizer.encoders.feature_cache.MediaFingerprint` so the encoder grids are
 cached on disk: a second run on the same video only reads them back.
 
 Devices: ``auto`` prefers CUDA, then Apple MPS, then the CPU (:func:`resolve_device`); on
@@ -35,7 +35,6 @@ needs it is loaded.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
 import math
 import sys
@@ -50,25 +49,18 @@ import numpy as np
 
 from narrlocal_gui.core.model import Box, HeatSample, Phrase, TrackPoint
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.methods import (
-    METHODS,
-    LocalizationMethod,
-    create_method,
-    default_method,
-    is_available,
-)
+from narrlocal_gui.localizer.methods.registry import METHODS, LocalizationMethod, create_method
+from narrlocal_gui.localizer.settings import DEVICES, LocalizeSettings
 from narrlocal_gui.localizer.types import ClipInput, Localization
 from narrlocal_gui.progress import CancelCallback, Cancelled
 
 if TYPE_CHECKING:
-    from narrlocal_gui.localizer.feature_cache import FeatureCache, MediaFingerprint
+    from narrlocal_gui.localizer.encoders.feature_cache import FeatureCache, MediaFingerprint
     from narrlocal_gui.media.source import FrameSource
 
 __all__ = [
     "ABORT_AFTER_FAILURES",
-    "DEVICES",
     "FailureTally",
-    "LocalizeSettings",
     "MethodFactory",
     "PhraseFailure",
     "PhraseLocalizer",
@@ -80,13 +72,7 @@ __all__ = [
     "resolve_device",
 ]
 
-#: Device preferences a user can give.
-DEVICES = ("auto", "cpu", "cuda", "mps")
-
 log = logging.getLogger(__name__)
-
-#: Methods that never use torch: they run on the CPU whatever the preference.
-_CPU_METHODS = frozenset({"centre", "flow"})
 
 #: Videos kept open by one localizer (the GUI works on one at a time).
 _OPEN_SOURCES = 2
@@ -96,50 +82,6 @@ _EDGE_TOLERANCE = 0.5
 
 #: ``(method name, torch device) -> method``; see :class:`PhraseLocalizer`.
 MethodFactory = Callable[[str, str], LocalizationMethod]
-
-
-@dataclass(frozen=True, slots=True)
-class LocalizeSettings:
-    """How phrases are localized. ``method`` "" means :func:`default_method`; ``window``:
-    seconds of video before and after each phrase; ``fps``: frames sampled per second;
-    ``device``: one of :data:`DEVICES`; ``max_side``: frames larger than this (longer side,
-    pixels) are shrunk before the method sees them; ``checkpoint``: trained weights (for
-    ``comma``); ``heatmaps_per_second``: at most this many heat maps kept per second."""
-
-    method: str = ""
-    window: float = 5.0
-    fps: float = 2.0
-    device: str = "auto"
-    max_side: int = 640
-    checkpoint: str | None = None
-    heatmaps_per_second: float = 2.0
-
-    def __post_init__(self) -> None:
-        if self.method and self.method not in METHODS:
-            raise ValueError(
-                f"unknown localization method {self.method!r}; use one of {', '.join(METHODS)}"
-            )
-        if not (math.isfinite(self.window) and self.window >= 0):
-            raise ValueError(f"window must be a finite number of seconds >= 0, not {self.window}")
-        if not (math.isfinite(self.fps) and 0 < self.fps <= 30):
-            raise ValueError(f"fps must be in (0, 30] frames/s, not {self.fps}")
-        if self.device not in DEVICES:
-            raise ValueError(f"device must be one of {DEVICES}, not {self.device!r}")
-        if isinstance(self.max_side, bool) or not isinstance(self.max_side, int):
-            raise ValueError(f"max_side must be an int, not {self.max_side!r}")
-        if self.max_side < 16:
-            raise ValueError(f"max_side must be at least 16 pixels, not {self.max_side}")
-        if self.checkpoint is not None and not self.checkpoint:
-            raise ValueError("checkpoint must be None or a path")
-        if not (math.isfinite(self.heatmaps_per_second) and self.heatmaps_per_second > 0):
-            raise ValueError(
-                f"heatmaps_per_second must be a number > 0, not {self.heatmaps_per_second}"
-            )
-
-    @property
-    def method_name(self) -> str:
-        """The method actually used (``method``, or the default one)."""
-        return self.method or default_method()
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,8 +312,8 @@ class PhraseLocalizer:
     """Localizes phrases of videos one at a time with one loaded method (see the module).
 
     ``method_factory`` (for tests and special set-ups) builds the method from its name and
-    torch device; by default the bridge is loaded with ``feature_cache`` (the user's cache
-    when None) and the other methods with :func:`create_method`. Not thread-safe.
+    torch device; by default :func:`create_method` does, with ``feature_cache`` (the user's
+    cache when None) for the methods that cache encoder grids. Not thread-safe.
     """
 
     def __init__(
@@ -385,7 +327,6 @@ class PhraseLocalizer:
         self._feature_cache = feature_cache
         self._factory = method_factory
         self._method: LocalizationMethod | None = None
-        self._kwargs: frozenset[str] = frozenset()
         self._device: str | None = None
         self._notice = ""
         self._videos: OrderedDict[str, _OpenVideo] = OrderedDict()
@@ -410,18 +351,10 @@ class PhraseLocalizer:
         self._resolve()
         return self._notice
 
-    @property
-    def feature_cache(self) -> FeatureCache:
-        if self._feature_cache is None:
-            from narrlocal_gui.localizer.feature_cache import FeatureCache
-
-            self._feature_cache = FeatureCache()
-        return self._feature_cache
-
     def _resolve(self) -> None:
         if self._device is not None:
             return
-        if self.method_name in _CPU_METHODS:
+        if not METHODS[self.method_name].uses_torch:  # runs on the CPU whatever the preference
             self._device, self._notice = "cpu", "CPU"
         else:
             self._device, self._notice = resolve_device(self.settings.device)
@@ -433,28 +366,20 @@ class PhraseLocalizer:
         if self._method is not None:
             return
         assert self._device is not None
-        method = self._create(self.method_name, self._device)
-        try:
-            params = inspect.signature(method.localize).parameters
-        except (TypeError, ValueError):
-            params = {}  # type: ignore[assignment]
-        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-        self._kwargs = frozenset(
-            name for name in ("media", "cancel") if takes_any or name in params
-        )
-        self._method = method
+        self._method = self._create(self.method_name, self._device)
 
     def _create(self, name: str, device: str) -> LocalizationMethod:
         if self._factory is not None:
             return self._factory(name, device)
-        if name == "bridge" and is_available("bridge"):
-            from narrlocal_gui.localizer.bridge import BridgeLocalizer
-
-            return BridgeLocalizer.load(device, feature_cache=self.feature_cache)
-        return create_method(name, checkpoint=self.settings.checkpoint, device=device)
+        return create_method(
+            name,
+            checkpoint=self.settings.checkpoint,
+            device=device,
+            feature_cache=self._feature_cache,
+        )
 
     def _video(self, video_path: str | Path) -> _OpenVideo:
-        from narrlocal_gui.localizer.feature_cache import MediaFingerprint
+        from narrlocal_gui.localizer.encoders.feature_cache import MediaFingerprint
         from narrlocal_gui.media.source import open_media
 
         key = str(Path(video_path).expanduser().absolute())
@@ -515,12 +440,7 @@ class PhraseLocalizer:
     ) -> Localization:
         method = self._method
         assert method is not None
-        kwargs: dict[str, Any] = {}
-        if "media" in self._kwargs and video.fingerprint is not None:
-            kwargs["media"] = video.fingerprint
-        if "cancel" in self._kwargs and cancel is not None:
-            kwargs["cancel"] = cancel
-        result = method.localize(clip, text, **kwargs) if kwargs else method.localize(clip, text)
+        result = method.localize(clip, text, media=video.fingerprint, cancel=cancel)
         if not isinstance(result, Localization):
             raise TypeError(f"{self.method_name} returned {type(result).__name__}")
         return result

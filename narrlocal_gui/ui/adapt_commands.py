@@ -20,23 +20,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QStatusBar, QWidget
 
+from narrlocal_gui.core.time_format import format_eta
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import Actions
-from narrlocal_gui.ui.adapt_worker import THREAD_NAME, AdaptRequest, AdaptWorker
-from narrlocal_gui.ui.progress_widget import ProgressWidget, format_eta
+from narrlocal_gui.ui.adapt_worker import (
+    THREAD_NAME,
+    AdaptFinished,
+    AdaptJob,
+    AdaptProgressed,
+    AdaptRequest,
+    AdaptWorker,
+)
+from narrlocal_gui.ui.job_controller import JobController
+from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.settings import LocalizerMethod, PreferencesStore, adaptation_dir
-from narrlocal_gui.ui.worker_thread import WorkerThread
 
 if TYPE_CHECKING:
     from narrlocal_gui.localizer.adaptation import AdaptProgress, AdaptResult, RunStatus
-    from narrlocal_gui.localizer.training_config import TrainConfig
+    from narrlocal_gui.localizer.training.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -113,18 +121,21 @@ def done_text(result: AdaptResult) -> str:
     )
 
 
+@dataclass(slots=True)
+class _Run:
+    id: int
+    #: The engine's stage last shown: a new one restarts the progress display.
+    stage: str = ""
+
+
 class AdaptCommands(QObject):
-    stage_started = Signal(str)  # what the run does now (the progress display restarts)
-    progressed = Signal(float)  # fraction of the stage done
-    label_changed = Signal(str)  # the progress display's text, without restarting it
-    eta_changed = Signal(str)  # the engine's estimate of the stage's time left
-    ended = Signal()
-    busy_changed = Signal(bool)
-    status_reported = Signal(str)
+    """The run's progress, end and status lines go through ``jobs`` (its
+    :class:`JobController`)."""
+
     adapted = Signal(str)  # the adapted checkpoint, once the localizer uses it
 
     # Requests to the worker; queued, because it lives in another thread.
-    _adapt = Signal(int, object)
+    _adapt = Signal(AdaptJob)
 
     def __init__(
         self,
@@ -146,18 +157,21 @@ class AdaptCommands(QObject):
         self._choose_folder = choose_folder
         self._choose_resume = choose_resume
         self._show_error = show_error
-        self._job: int | None = None
-        self._stage = ""
         self._actions: Actions | None = None
-        self._status_bar: QStatusBar | None = None
         self.worker = worker if worker is not None else AdaptWorker()
-        self._thread = WorkerThread(self.worker, THREAD_NAME)
+        # The worker's own reports (adapt_progressed) say more than its plain fraction.
+        self.jobs: JobController[_Run] = JobController(
+            self,
+            self.worker,
+            THREAD_NAME,
+            status_ms=STATUS_MS,
+            on_failed=self._on_failed,
+            forward_progress=False,
+        )
 
         self._adapt.connect(self.worker.adapt)
         self.worker.adapt_progressed.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.cancelled.connect(self._on_cancelled)
 
     # -- wiring helper -------------------------------------------------------------------------
     def attach(self, actions: Actions, progress: ProgressWidget, status_bar: QStatusBar) -> None:
@@ -165,23 +179,14 @@ class AdaptCommands(QObject):
         actions.adapt_to_videos.triggered.connect(self.adapt)
         actions.cancel_adaptation.triggered.connect(self.cancel)
         self._actions = actions
-        self.busy_changed.connect(self._enable_actions)
+        self.jobs.busy_changed.connect(self._enable_actions)
         self._enable_actions()
-
-        self.stage_started.connect(progress.begin)
-        self.progressed.connect(progress.update)
-        self.eta_changed.connect(progress.eta.setText)
-        self.label_changed.connect(progress.label.setText)
-        self.ended.connect(progress.end)
-        progress.cancel_requested.connect(self.cancel)
-
-        self._status_bar = status_bar
-        self.status_reported.connect(self._show_status)
+        self.jobs.attach(progress, status_bar, self.cancel)
 
     # -- requests ------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._job is not None
+        return self.jobs.busy
 
     @property
     def data_dir(self) -> Path:
@@ -223,49 +228,45 @@ class AdaptCommands(QObject):
             asr_device=prefs.compute_device.value,
             config=self._config,
         )
-        self._job = self.worker.jobs.next()
-        self._stage = ""
         verb = "Resuming the adaptation" if resume else "Adapting the localizer"
-        self.stage_started.emit(f"{verb} to '{Path(folder).name}'…")
-        self.busy_changed.emit(True)
-        self._adapt.emit(self._job, request)
+        run = self.jobs.start(_Run, f"{verb} to '{Path(folder).name}'…")
+        self._adapt.emit(AdaptJob(run.id, request))
 
     @Slot()
     def cancel(self) -> None:
         """Stop the run; training saves its state first, so it can be resumed."""
-        if self._job is None:
-            return
-        self.worker.cancel_current()
-        self._end()
-        self.status_reported.emit(STOPPED)
+        if self.jobs.cancel() is not None:
+            self.jobs.report(STOPPED)
 
     def shutdown(self, timeout_ms: int = SHUTDOWN_MS) -> bool:
         """Stop the running job (its state saved) and join the worker's thread."""
-        self._job = None
-        return self._thread.shutdown(timeout_ms)
+        return self.jobs.shutdown(timeout_ms)
 
     # -- results -------------------------------------------------------------------------------
-    @Slot(int, object)
-    def _on_progress(self, job_id: int, p: AdaptProgress) -> None:
-        if job_id != self._job:
+    @Slot(AdaptProgressed)
+    def _on_progress(self, report: AdaptProgressed) -> None:
+        run = self.jobs.current(report.job_id)
+        if run is None:
             return  # stale: cancelled or superseded
+        p = report.progress
         text = progress_text(p)
-        if p.stage != self._stage:
-            self._stage = p.stage
-            self.stage_started.emit(text)
+        if p.stage != run.stage:
+            run.stage = p.stage
+            self.jobs.stage_started.emit(text)
         else:
-            self.label_changed.emit(text)
-        self.progressed.emit(p.fraction if p.total > 0 else -1.0)
+            self.jobs.label_changed.emit(text)
+        self.jobs.progressed.emit(p.fraction if p.total > 0 else -1.0)
         if p.eta is not None and p.done < p.total:
-            self.eta_changed.emit(format_eta(p.eta))
+            self.jobs.eta_changed.emit(format_eta(p.eta))
 
-    @Slot(int, object)
-    def _on_finished(self, job_id: int, result: AdaptResult) -> None:
-        if job_id != self._job:
+    @Slot(AdaptFinished)
+    def _on_finished(self, finished: AdaptFinished) -> None:
+        if self.jobs.current(finished.job_id) is None:
             return
-        self._end()
+        self.jobs.end()
+        result = finished.result
         if result.checkpoint is None:  # not finished: only a stop ends so, and that is stale
-            self.status_reported.emit(STOPPED)
+            self.jobs.report(STOPPED)
             return
         prefs = self._preferences.prefs
         self._preferences.update(
@@ -276,7 +277,7 @@ class AdaptCommands(QObject):
             )
         )
         self.adapted.emit(str(result.checkpoint))
-        self.status_reported.emit(done_text(result))
+        self.jobs.report(done_text(result))
         if result.skipped:
             from narrlocal_gui.localizer.adaptation import skipped_text
 
@@ -288,26 +289,10 @@ class AdaptCommands(QObject):
             )
             self._show_error(self._window, head + "\n" + skipped_text(result.skipped))
 
-    @Slot(int, str)
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if job_id != self._job:
-            return
-        self._end()
+    def _on_failed(self, _run: _Run, message: str) -> None:
         self._show_error(self._window, message)
 
-    @Slot(int)
-    def _on_cancelled(self, job_id: int) -> None:
-        # Reached only when the worker stopped on its own (shutting down): a cancel from
-        # here already ended the run and made this id stale.
-        if job_id == self._job:
-            self._end()
-
     # -- internals -----------------------------------------------------------------------------
-    def _end(self) -> None:
-        self._job = None
-        self._stage = ""
-        self.ended.emit()
-        self.busy_changed.emit(False)
 
     @Slot(bool)
     def _enable_actions(self, _busy: bool = False) -> None:
@@ -316,8 +301,3 @@ class AdaptCommands(QObject):
             return
         a.adapt_to_videos.setEnabled(not self.busy)
         a.cancel_adaptation.setEnabled(self.busy)
-
-    @Slot(str)
-    def _show_status(self, message: str) -> None:
-        if self._status_bar is not None:
-            self._status_bar.showMessage(message, STATUS_MS)

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 
+from narrlocal_gui.localizer.settings import pipeline_device
 from narrlocal_gui.progress import CancelCallback, ProgressCallback
-from narrlocal_gui.ui.localizer_worker import pipeline_device
 from narrlocal_gui.ui.worker_thread import Worker
 
 if TYPE_CHECKING:
     from narrlocal_gui.localizer.adaptation import AdaptProgress, AdaptResult, Transcriber
-    from narrlocal_gui.localizer.training_config import TrainConfig
+    from narrlocal_gui.localizer.training.config import TrainConfig
 
 THREAD_NAME = "narrlocal-adapt"
 #: Seconds between two progress reports within a stage.
@@ -50,6 +50,30 @@ class AdaptRequest:
     asr_language: str | None = None
     asr_device: str = "auto"
     config: TrainConfig | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptJob:
+    """A request with the job id it runs as."""
+
+    job_id: int
+    request: AdaptRequest
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptProgressed:
+    """A report of a run (throttled within a stage)."""
+
+    job_id: int
+    progress: AdaptProgress
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptFinished:
+    """A run's end: its checkpoint (None if it stopped) and what it left out."""
+
+    job_id: int
+    result: AdaptResult
 
 
 #: ``adapt``'s signature (the real one, or a test's with stand-in encoders).
@@ -93,8 +117,8 @@ class AdaptWorker(Worker):
     """Slot ``adapt``; results tagged with the request's job id. ``engine`` and
     ``transcribers`` can be replaced (tests)."""
 
-    adapt_progressed = Signal(int, object)  # job id, AdaptProgress
-    finished = Signal(int, object)  # job id, AdaptResult
+    adapt_progressed = Signal(AdaptProgressed)
+    finished = Signal(AdaptFinished)
 
     def __init__(
         self,
@@ -105,8 +129,9 @@ class AdaptWorker(Worker):
         self._engine = engine
         self._transcribers: TranscriberFactory = transcribers or _whisper
 
-    @Slot(int, object)
-    def adapt(self, job_id: int, request: AdaptRequest) -> None:
+    @Slot(AdaptJob)
+    def adapt(self, job: AdaptJob) -> None:
+        job_id, request = job.job_id, job.request
         name = Path(request.folder).name or request.folder
 
         def work(progress: ProgressCallback, cancel: CancelCallback) -> AdaptResult:
@@ -115,7 +140,7 @@ class AdaptWorker(Worker):
             engine = self._engine or adapt
 
             def report(p: AdaptProgress) -> None:
-                self.adapt_progressed.emit(job_id, p)
+                self.adapt_progressed.emit(AdaptProgressed(job_id, p))
                 progress(p.fraction)
 
             return engine(
@@ -131,4 +156,4 @@ class AdaptWorker(Worker):
 
         result = self.run_job(job_id, work, f"Cannot adapt the localizer to '{name}'")
         if result is not None:
-            self.finished.emit(job_id, result)
+            self.finished.emit(AdaptFinished(job_id, result))

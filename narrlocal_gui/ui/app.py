@@ -32,6 +32,7 @@ from narrlocal_gui.resources_path import icon_path, icon_svg_path
 from narrlocal_gui.ui.display_check import display_problem
 from narrlocal_gui.ui.gui_gc import GuiThreadGarbageCollector
 from narrlocal_gui.ui.main_window import APP_NAME, MainWindow
+from narrlocal_gui.ui.player_controller import ShownFrame
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,8 @@ def quit_after_first_frame(window: MainWindow) -> None:
     more exact than any start time the child could read about itself.
     """
 
-    def shown(image: object) -> None:
-        if image is None:
+    def shown(frame: ShownFrame) -> None:
+        if frame.picture is None:
             return
         window.controller.frame_shown.disconnect(shown)
         rss_mb = psutil.Process().memory_info().rss / 2**20

@@ -8,6 +8,8 @@ spin box took), and the dialog follows the document, so Undo moves its controls 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QSignalBlocker, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from narrlocal_gui.core.model import (
     LINE_WIDTH_RANGE,
+    Appearance,
     AppearanceField,
     DisplaySettings,
     HeatColors,
@@ -29,7 +32,7 @@ from narrlocal_gui.core.model import (
 )
 from narrlocal_gui.ui.indicator_edits import APPEARANCE_NAMES
 
-__all__ = ["AppearanceDialog"]
+__all__ = ["AppearanceChosen", "AppearanceDialog"]
 
 _PERCENT_FIELDS = (
     AppearanceField.DARKEN_AMOUNT,
@@ -60,10 +63,18 @@ _TIPS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class AppearanceChosen:
+    """The user set ``field`` to ``value``."""
+
+    field: AppearanceField
+    value: Appearance
+
+
 class AppearanceDialog(QDialog):
     """Controls for the :class:`~narrlocal_gui.core.model.AppearanceField` settings."""
 
-    appearance_chosen = Signal(object, object)  # AppearanceField, Appearance
+    appearance_chosen = Signal(AppearanceChosen)
     restore_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -75,7 +86,9 @@ class AppearanceDialog(QDialog):
         self.labels = QCheckBox("Show the phrase above each box", self)
         self.labels.setToolTip(_TIPS[AppearanceField.SHOW_LABELS])
         self.labels.toggled.connect(
-            lambda on: self.appearance_chosen.emit(AppearanceField.SHOW_LABELS, bool(on))
+            lambda on: self.appearance_chosen.emit(
+                AppearanceChosen(AppearanceField.SHOW_LABELS, bool(on))
+            )
         )
         form.addRow(f"{APPEARANCE_NAMES[AppearanceField.SHOW_LABELS]}:", self.labels)
 
@@ -84,7 +97,9 @@ class AppearanceDialog(QDialog):
         self.line_width.setSuffix(" px")
         self.line_width.setToolTip(_TIPS[AppearanceField.LINE_WIDTH])
         self.line_width.valueChanged.connect(
-            lambda px: self.appearance_chosen.emit(AppearanceField.LINE_WIDTH, int(px))
+            lambda px: self.appearance_chosen.emit(
+                AppearanceChosen(AppearanceField.LINE_WIDTH, int(px))
+            )
         )
         form.addRow(f"{APPEARANCE_NAMES[AppearanceField.LINE_WIDTH]}:", self.line_width)
 
@@ -96,7 +111,9 @@ class AppearanceDialog(QDialog):
             spin.setSuffix(" %")
             spin.setToolTip(_TIPS[field])
             spin.valueChanged.connect(
-                lambda value, f=field: self.appearance_chosen.emit(f, value / 100.0)
+                lambda value, f=field: self.appearance_chosen.emit(
+                    AppearanceChosen(f, value / 100.0)
+                )
             )
             self.percent[field] = spin
             form.addRow(f"{APPEARANCE_NAMES[field]}:", spin)
@@ -107,7 +124,9 @@ class AppearanceDialog(QDialog):
         self.heat_colors.setToolTip(_TIPS[AppearanceField.HEATMAP_COLORS])
         self.heat_colors.currentIndexChanged.connect(
             lambda row: self.appearance_chosen.emit(
-                AppearanceField.HEATMAP_COLORS, HeatColors(self.heat_colors.itemData(row))
+                AppearanceChosen(
+                    AppearanceField.HEATMAP_COLORS, HeatColors(self.heat_colors.itemData(row))
+                )
             )
         )
         form.addRow(f"{APPEARANCE_NAMES[AppearanceField.HEATMAP_COLORS]}:", self.heat_colors)

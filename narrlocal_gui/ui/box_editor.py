@@ -34,10 +34,13 @@ from narrlocal_gui.core.box_handles import (
 from narrlocal_gui.core.frame_times import frame_index_at
 from narrlocal_gui.core.localization_edits import phrase_color
 from narrlocal_gui.core.model import Box, Project, Rgb
+from narrlocal_gui.core.navigation import phrase_at
+from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.core.time_format import format_timecode
 from narrlocal_gui.core.visibility import VisibleIndicator, frame_tolerance, visible_indicators
 from narrlocal_gui.ui import box_overlay
-from narrlocal_gui.ui.navigation import phrase_at
-from narrlocal_gui.ui.transport_bar import format_timecode
+from narrlocal_gui.ui.edit_requests import BoxCorrected, BoxDrawn
+from narrlocal_gui.ui.selection_model import SelectionModel
 from narrlocal_gui.ui.video_view import VideoView
 
 #: A handle is grabbed this close to its centre, in widget pixels.
@@ -99,25 +102,26 @@ class _Drag:
 
 
 class BoxEditor(QObject):
-    selection_changed = Signal(object)  # indicator id, or None
-    phrase_selected = Signal(str)  # the phrase of a box selected in the picture
-    box_changed = Signal(str, float, object, float, str)  # id, time, Box, tolerance, verb
-    box_drawn = Signal(str, float, object, float)  # phrase id, time, Box, tolerance
-    frame_project_changed = Signal(object)  # Project: what the player should render now
+    """Edits boxes in ``view``; a box clicked there becomes ``selection``'s indicator."""
+
+    box_changed = Signal(BoxCorrected)
+    box_drawn = Signal(BoxDrawn)
+    frame_project_changed = Signal(Project)  # what the player should render now
     seek_requested = Signal(float)
     pause_requested = Signal()
     draw_mode_changed = Signal(bool)
     message = Signal(str)
 
-    def __init__(self, view: VideoView, parent: QObject | None = None) -> None:
+    def __init__(
+        self, view: VideoView, selection: SelectionModel, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._view = view
+        self._selection = selection
         self._project = Project()
         self._frame_times: npt.NDArray[np.float64] = np.zeros(0, dtype=np.float64)
         self._position = 0.0
         self._playing = False
-        self._selected: str | None = None
-        self._selected_phrase: str | None = None
         self._hover: str | None = None
         self._draw_mode = False
         self._drag: _Drag | None = None
@@ -126,6 +130,7 @@ class BoxEditor(QObject):
         view.setMouseTracking(True)  # hover outlines and the resize cursors
         view.installEventFilter(self)
         view.set_overlay(self._paint)
+        selection.changed.connect(self._on_selection_changed)
 
     # -- data in -----------------------------------------------------------------------------
     @Slot(object)
@@ -139,14 +144,6 @@ class BoxEditor(QObject):
             and not any(i.id == drag.indicator_id for i in project.indicators)
         ):
             self.cancel_drag()
-        if self._selected is not None and not any(
-            i.id == self._selected for i in project.indicators
-        ):
-            self.select_indicator(None)
-        if self._selected_phrase is not None and not any(
-            p.id == self._selected_phrase for p in project.phrases
-        ):
-            self._selected_phrase = None
         self._view.update()
 
     def set_frame_times(self, frame_times: npt.NDArray[np.float64] | None) -> None:
@@ -173,29 +170,17 @@ class BoxEditor(QObject):
             self.cancel_drag()
         self._view.update()
 
-    @Slot(object)
-    def set_selected_phrase(self, phrase_id: str | None) -> None:
-        """The phrase chosen elsewhere (transcript, timeline, indicator list): what a drawn
-        box is for."""
-        self._selected_phrase = phrase_id
-        self._view.update()
-
     # -- selection and mode ----------------------------------------------------------------
-    @Slot(object)
     def select_indicator(self, indicator_id: str | None) -> None:
-        indicator = next((i for i in self._project.indicators if i.id == indicator_id), None)
-        new = None if indicator is None else indicator.id
-        if new == self._selected:
-            return
-        self._selected = new
-        self._view.update()
-        self.selection_changed.emit(new)
-        if indicator is not None:
-            self._selected_phrase = indicator.phrase_id
-            self.phrase_selected.emit(indicator.phrase_id)
+        """Select the indicator and its phrase (None: no indicator; the phrase stays)."""
+        self._selection.select_indicator(self._project, indicator_id)
 
     def selected_indicator(self) -> str | None:
-        return self._selected
+        return self._selection.selection().indicator_id
+
+    @Slot(object)
+    def _on_selection_changed(self, _selection: Selection) -> None:
+        self._view.update()  # the outline, and Draw Box's target
 
     @Slot(bool)
     def set_draw_mode(self, on: bool) -> None:
@@ -368,7 +353,7 @@ class BoxEditor(QObject):
             if v.box is not None and (fitted := fit_box(v.box, width, height)) is not None
         ]
         x, y = self._to_frame(pos)
-        hit = box_hit(boxes, self._selected, x, y, self._reach())
+        hit = box_hit(boxes, self.selected_indicator(), x, y, self._reach())
         return None if hit is None else (shown[hit[0]], hit[1])
 
     def _key_time(self, phrase_id: str, frame: FrameAt) -> tuple[float, bool]:
@@ -461,7 +446,7 @@ class BoxEditor(QObject):
             return
         before = self._project
         if drag.mode is _Mode.DRAW:
-            self.box_drawn.emit(drag.phrase_id, drag.key_time, drag.box, drag.tolerance)
+            self.box_drawn.emit(BoxDrawn(drag.phrase_id, drag.key_time, drag.box, drag.tolerance))
             self.set_draw_mode(False)  # one box per Draw Box: then back to selecting
             drawn = self._project.indicator_for_phrase(drag.phrase_id)
             if drawn is not None:
@@ -469,7 +454,9 @@ class BoxEditor(QObject):
         else:
             assert drag.indicator_id is not None
             self.box_changed.emit(
-                drag.indicator_id, drag.key_time, drag.box, drag.tolerance, drag.mode.value
+                BoxCorrected(
+                    drag.indicator_id, drag.key_time, drag.box, drag.tolerance, drag.mode.value
+                )
             )
         # The edit's new project reached the player; without one (refused, or nothing
         # changed), the player still shows the preview and must get the real project back.
@@ -504,7 +491,7 @@ class BoxEditor(QObject):
         off); with ``report``, ``message`` says why.
         """
         project = self._project
-        phrase_id = self._selected_phrase
+        phrase_id = self._selection.selection().phrase_id
         if phrase_id is None or not any(p.id == phrase_id for p in project.phrases):
             phrase_id = phrase_at(project, self._position)
         if phrase_id is None:
@@ -572,12 +559,13 @@ class BoxEditor(QObject):
                 name = quoted(self._project.phrase(drag.phrase_id).text)
                 box_overlay.paint_hint(painter, self._view.image_rect(), f"Box of {name}")
             return
+        selected = self.selected_indicator()
         for visible in self.visible_boxes():
             assert visible.box is not None
             rect = self.box_rect(visible.box)
             if rect is None:
                 continue
-            if visible.indicator_id == self._selected:
+            if visible.indicator_id == selected:
                 box_overlay.paint_selection(painter, rect, visible.color, True)
             elif visible.indicator_id == self._hover and not self._draw_mode:
                 box_overlay.paint_hover(painter, rect)

@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,20 @@ def _recovery_name(project: Project) -> str:
     return f"{stem[:60]}-{time.strftime('%Y%m%d-%H%M%S')}{PROJECT_SUFFIX}"
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentPath:
+    """Where the project is saved; None while it is untitled."""
+
+    path: Path | None
+
+
 class ProjectDocument(QObject):
-    changed = Signal(object)  # Project
-    path_changed = Signal(object)  # Path | None
+    changed = Signal(Project)
+    path_changed = Signal(DocumentPath)
     modified_changed = Signal(bool)
-    saved = Signal(object)  # Path written by an explicit save
+    saved = Signal(Path)  # written by an explicit save
     save_failed = Signal(str)  # message of an explicit save that failed
-    autosaved = Signal(object)  # Path written by autosave
+    autosaved = Signal(Path)  # written by autosave
     autosave_failed = Signal(str)
 
     def __init__(
@@ -234,7 +242,7 @@ class ProjectDocument(QObject):
     def _set_path(self, path: Path | None) -> None:
         if path != self._path:
             self._path = path
-            self.path_changed.emit(path)
+            self.path_changed.emit(DocumentPath(path))
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.modified_changed.emit(not clean)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QPushButton, QStatusBar, QWidget
 from narrlocal_gui.core.byte_sizes import GIB, KIB, MIB
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.core.range_marks import InOutMarks
+from narrlocal_gui.core.time_format import format_duration, format_time_left, format_timecode
 from narrlocal_gui.export.annotation_formats import FORMATS
 from narrlocal_gui.export.video_options import DEFAULT_CRF, DEFAULT_PRESET, ExportProgress
 from narrlocal_gui.media.media_info import MediaInfo
@@ -49,11 +50,20 @@ from narrlocal_gui.ui.export_dialog import (
     ask_yes_no,
     choose_video_export,
 )
-from narrlocal_gui.ui.export_worker import THREAD_NAME, ExportDone, ExportKind, ExportWorker
+from narrlocal_gui.ui.export_worker import (
+    THREAD_NAME,
+    AnnotationsExportRequest,
+    ExportDone,
+    ExportFinished,
+    ExportKind,
+    ExportProgressed,
+    ExportWorker,
+    StillExportRequest,
+    VideoExportRequest,
+)
+from narrlocal_gui.ui.job_controller import JobController
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.settings import PreferencesStore
-from narrlocal_gui.ui.transport_bar import format_timecode
-from narrlocal_gui.ui.worker_thread import WorkerThread
 
 log = logging.getLogger(__name__)
 
@@ -94,29 +104,6 @@ class PlayerState(Protocol):
 
 
 # -- texts ---------------------------------------------------------------------------------
-
-
-def format_duration(seconds: float) -> str:
-    """A span of time as people say it: "4.2 s", "35 s", "1 min 10 s", "2 h 05 min"."""
-    seconds = max(float(seconds), 0.0)
-    if seconds < 0.05:
-        return "under 0.1 s"  # "0.0 s" reads as if nothing happened
-    if seconds < 10.0:
-        return f"{seconds:.1f} s"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def format_time_left(seconds: float) -> str:
-    """The time an export still needs, in whole seconds: "1 min 10 s left"."""
-    whole = max(round(seconds), 1)
-    return f"{whole} s left" if whole < 60 else f"{format_duration(whole)} left"
 
 
 def format_size(size_bytes: int) -> str:
@@ -179,28 +166,24 @@ def _open_folder(folder: Path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Run:
     id: int
     kind: ExportKind
     path: Path
-    cancelling: bool = False
 
 
 class ExportCommands(QObject):
-    stage_started = Signal(str)  # what runs now (the progress display restarts, busy)
-    progressed = Signal(float)  # fraction done, or -1 for busy
-    label_changed = Signal(str)  # the progress display's text
-    ended = Signal()
-    busy_changed = Signal(bool)
-    status_reported = Signal(str)
-    marks_changed = Signal(object)  # InOutMarks
-    exported = Signal(object)  # ExportDone
+    """The export's progress, end and status lines go through ``jobs`` (its
+    :class:`JobController`)."""
+
+    marks_changed = Signal(InOutMarks)
+    exported = Signal(ExportDone)
 
     # Requests to the worker; queued, because it lives in another thread.
-    _video_requested = Signal(int, object, str, object)
-    _still_requested = Signal(int, object, float, str, bool)
-    _annotations_requested = Signal(int, object, str, str, bool)
+    _video_requested = Signal(VideoExportRequest)
+    _still_requested = Signal(StillExportRequest)
+    _annotations_requested = Signal(AnnotationsExportRequest)
 
     def __init__(
         self,
@@ -228,9 +211,7 @@ class ExportCommands(QObject):
         self._choose_video = choose_video
         self._ask_save = ask_save
         self._open_folder = open_folder
-        self._run: _Run | None = None
         self._actions: Actions | None = None
-        self._status_bar: QStatusBar | None = None
         self._marks = InOutMarks()
         # Remembered for the session: someone who chose another quality keeps it.
         self._crf = DEFAULT_CRF
@@ -244,14 +225,21 @@ class ExportCommands(QObject):
         self._folder_timer.timeout.connect(self._hide_show_folder)
 
         self.worker = worker if worker is not None else ExportWorker()
-        self._thread = WorkerThread(self.worker, THREAD_NAME)
+        # "Nothing was written" only once the worker confirmed it (request_cancel).
+        self.jobs: JobController[_Run] = JobController(
+            self,
+            self.worker,
+            THREAD_NAME,
+            status_ms=STATUS_MS,
+            on_failed=self._on_failed,
+            forward_progress=False,
+            cancelled_message=CANCELLED,
+        )
         self._video_requested.connect(self.worker.export_video)
         self._still_requested.connect(self.worker.export_still)
         self._annotations_requested.connect(self.worker.export_annotations)
         self.worker.export_progressed.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.cancelled.connect(self._on_cancelled)
         document.changed.connect(self._on_project)
 
     # -- wiring helper -------------------------------------------------------------------------
@@ -266,19 +254,13 @@ class ExportCommands(QObject):
         actions.set_out_point.triggered.connect(self.set_out_point)
         actions.clear_in_out.triggered.connect(self.clear_in_out)
         self._actions = actions
-        self.busy_changed.connect(self._enable_actions)
+        self.jobs.busy_changed.connect(self._enable_actions)
         self._enable_actions()
 
-        self.stage_started.connect(progress.begin)
-        self.progressed.connect(progress.update)
-        self.label_changed.connect(progress.label.setText)
+        self.jobs.attach(progress, status_bar, self.cancel)
         # The engine's own estimate is in the label; the display's second guess would differ.
-        self.label_changed.connect(progress.eta.clear)
-        self.ended.connect(progress.end)
-        progress.cancel_requested.connect(self.cancel)
+        self.jobs.label_changed.connect(progress.eta.clear)
 
-        self._status_bar = status_bar
-        self.status_reported.connect(self._show_status)
         button = QPushButton("Show in Folder", status_bar)
         button.setObjectName("showExportFolder")
         button.setFlat(True)
@@ -290,7 +272,7 @@ class ExportCommands(QObject):
     # -- state ---------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._run is not None
+        return self.jobs.busy
 
     @property
     def marks(self) -> InOutMarks:
@@ -350,7 +332,9 @@ class ExportCommands(QObject):
         self._remember_folder(choice.path)
         run = self._begin(ExportKind.VIDEO, choice.path)
         # The project as it is now, when the user confirmed: later edits stay out of the file.
-        self._video_requested.emit(run.id, self._document.project, str(choice.path), choice.options)
+        self._video_requested.emit(
+            VideoExportRequest(run.id, self._document.project, str(choice.path), choice.options)
+        )
 
     @Slot()
     def export_still(self) -> None:
@@ -376,7 +360,9 @@ class ExportCommands(QObject):
             return
         self._remember_folder(path)
         run = self._begin(ExportKind.STILL, path)
-        self._still_requested.emit(run.id, self._document.project, t, str(path), overwrite)
+        self._still_requested.emit(
+            StillExportRequest(run.id, self._document.project, t, str(path), overwrite)
+        )
 
     @Slot()
     def export_annotations(self) -> None:
@@ -414,90 +400,61 @@ class ExportCommands(QObject):
         self._remember_folder(path)
         run = self._begin(ExportKind.ANNOTATIONS, path)
         self._annotations_requested.emit(
-            run.id, self._document.project, chosen.name, str(path), overwrite
+            AnnotationsExportRequest(
+                run.id, self._document.project, chosen.name, str(path), overwrite
+            )
         )
 
     @Slot()
     def cancel(self) -> None:
         """Stop the export. The run ends when the worker confirms it stopped, so the message
         can say what really happened."""
-        run = self._run
-        if run is None or run.cancelling:
-            return
-        run.cancelling = True
-        self.worker.cancel_current()
-        self.progressed.emit(-1.0)
-        self.label_changed.emit(CANCELLING)
-        self._enable_actions()
+        if self.jobs.request_cancel(CANCELLING):
+            self._enable_actions()
 
     def confirm_close(self) -> bool:
         """Before the window closes: may a running export be stopped? (asks if one runs)"""
-        return self._run is None or self._ask(self._window, STOP_AND_CLOSE)
+        return not self.jobs.busy or self._ask(self._window, STOP_AND_CLOSE)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop the running export (its temporary file is removed) and join the worker's
         thread; False if it did not stop."""
-        self._run = None
         self._folder_timer.stop()
-        return self._thread.shutdown(timeout_ms)
+        return self.jobs.shutdown(timeout_ms)
 
     # -- results -------------------------------------------------------------------------------
-    @Slot(int, object)
-    def _on_progress(self, job_id: int, state: ExportProgress) -> None:
-        run = self._current(job_id)
-        if run is None or run.cancelling:
+    @Slot(ExportProgressed)
+    def _on_progress(self, report: ExportProgressed) -> None:
+        if self.jobs.current(report.job_id) is None or self.jobs.cancelling:
             return
-        self.progressed.emit(state.fraction)
-        self.label_changed.emit(progress_text(state))
+        self.jobs.progressed.emit(report.progress.fraction)
+        self.jobs.label_changed.emit(progress_text(report.progress))
 
-    @Slot(int, object)
-    def _on_finished(self, job_id: int, done: ExportDone) -> None:
-        if self._current(job_id) is None:
+    @Slot(ExportFinished)
+    def _on_finished(self, finished: ExportFinished) -> None:
+        if self.jobs.current(finished.job_id) is None:
             return
-        self._end()
+        self.jobs.end()
+        done = finished.done
         self._last_folder = done.path.parent
-        self.status_reported.emit(done_text(done))
+        self.jobs.report(done_text(done))
         if self.show_folder_button is not None:
             self.show_folder_button.setToolTip(f"Open {self._last_folder}")
             self.show_folder_button.setVisible(True)
             self._folder_timer.start()
         self.exported.emit(done)
 
-    @Slot(int, str)
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if self._current(job_id) is None:
-            return
-        self._end()
+    def _on_failed(self, _run: _Run, message: str) -> None:
         self._show_error(self._window, message)
 
-    @Slot(int)
-    def _on_cancelled(self, job_id: int) -> None:
-        if self._current(job_id) is None:
-            return
-        self._end()
-        self.status_reported.emit(CANCELLED)
-
-    @Slot(object)
+    @Slot(Project)
     def _on_project(self, _project: Project) -> None:
         self._enable_actions()
 
     # -- internals -----------------------------------------------------------------------------
     def _begin(self, kind: ExportKind, path: Path) -> _Run:
-        run = _Run(self.worker.jobs.next(), kind, path)
-        self._run = run
         self._hide_show_folder()
-        self.stage_started.emit(STARTED[kind])
-        self.busy_changed.emit(True)
-        return run
-
-    def _end(self) -> None:
-        self._run = None
-        self.ended.emit()
-        self.busy_changed.emit(False)
-
-    def _current(self, job_id: int) -> _Run | None:
-        run = self._run
-        return run if run is not None and run.id == job_id else None
+        return self.jobs.start(lambda job_id: _Run(job_id, kind, path), STARTED[kind])
 
     def _has_video(self) -> bool:
         return self._document.project.video is not None
@@ -528,7 +485,7 @@ class ExportCommands(QObject):
     def _set_marks(self, marks: InOutMarks, message: str) -> None:
         self._marks = marks
         self.marks_changed.emit(marks)
-        self.status_reported.emit(message)
+        self.jobs.report(message)
         self._enable_actions()
 
     def _cleared(self, marks: InOutMarks) -> bool:
@@ -542,11 +499,11 @@ class ExportCommands(QObject):
         a = self._actions
         if a is None:
             return
-        run = self._run
+        busy = self.jobs.busy
         has_video = self._has_video()
         for action in (a.export_video, a.export_annotations, a.export_still):
-            action.setEnabled(has_video and run is None)
-        a.cancel_export.setEnabled(run is not None and not run.cancelling)
+            action.setEnabled(has_video and not busy)
+        a.cancel_export.setEnabled(busy and not self.jobs.cancelling)
         a.set_in_point.setEnabled(has_video)
         a.set_out_point.setEnabled(has_video)
         a.clear_in_out.setEnabled(not self._marks.is_empty)
@@ -561,8 +518,3 @@ class ExportCommands(QObject):
         self._folder_timer.stop()
         if self.show_folder_button is not None:
             self.show_folder_button.setVisible(False)
-
-    @Slot(str)
-    def _show_status(self, message: str) -> None:
-        if self._status_bar is not None:
-            self._status_bar.showMessage(message, STATUS_MS)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -42,8 +41,9 @@ from PySide6.QtWidgets import (
 )
 
 from narrlocal_gui.core.model import Project
-from narrlocal_gui.core.range_marks import InOutMarks
-from narrlocal_gui.core.visibility import display_span
+from narrlocal_gui.core.range_marks import InOutMarks, RangeChoice, RangeError, chosen_range
+from narrlocal_gui.core.time_format import format_timecode
+from narrlocal_gui.core.visibility import indicators_in
 from narrlocal_gui.export.annotation_formats import FORMATS, AnnotationFormat
 from narrlocal_gui.export.audio_mux import ALSO_COPYABLE, PLAYABLE_IN_MP4
 from narrlocal_gui.export.h264_encoder import even_size
@@ -56,7 +56,6 @@ from narrlocal_gui.export.video_options import (
     VideoExportOptions,
 )
 from narrlocal_gui.media.media_info import MediaInfo
-from narrlocal_gui.ui.transport_bar import format_timecode
 
 APP_NAME = "NarrLocal"
 DEFAULT_SUFFIX = ".mp4"
@@ -71,12 +70,6 @@ AUDIO_LABELS = {
 
 #: ``ask_replace(parent, path)``: may ``path``, which exists, be replaced?
 AskReplace = Callable[[QWidget | None, Path], bool]
-
-
-class RangeChoice(StrEnum):
-    WHOLE = "whole"
-    MARKS = "marks"
-    CUSTOM = "custom"
 
 
 class FieldError(ValueError):
@@ -209,24 +202,16 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def chosen_range(
+def fields_range(
     fields: ExportFields, marks: InOutMarks, duration: float
 ) -> tuple[float | None, float | None]:
-    """``(start, end)`` for the options (None: from the first frame / to the end)."""
-    if fields.range_choice is RangeChoice.WHOLE:
-        return None, None
-    if fields.range_choice is RangeChoice.MARKS:
-        span = marks.span
-        if span is None:
-            raise FieldError("Set both an in point (I) and an out point (O) first.")
-        start, end = span
-    else:
-        start, end = fields.custom_start, fields.custom_end
-        if not end > start:
-            raise FieldError("The end of the range must be after its start.")
-    if duration > 0.0 and start >= duration:
-        raise FieldError(f"The range starts after the end of the video ({duration:g} s).")
-    return start, end
+    """The range the fields choose (see :func:`chosen_range`); :class:`FieldError` if bad."""
+    try:
+        return chosen_range(
+            fields.range_choice, marks, fields.custom_start, fields.custom_end, duration
+        )
+    except RangeError as exc:
+        raise FieldError(str(exc)) from None
 
 
 def build_choice(
@@ -239,7 +224,7 @@ def build_choice(
 ) -> VideoExportChoice:
     """The export the fields ask for; :class:`FieldError` naming the first bad field."""
     path = output_path(fields.path_text, video)
-    start, end = chosen_range(fields, marks, duration)
+    start, end = fields_range(fields, marks, duration)
     try:
         options = VideoExportOptions(
             crf=fields.crf,
@@ -252,20 +237,6 @@ def build_choice(
     except ValueError as exc:
         raise FieldError(f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
     return VideoExportChoice(path, options)
-
-
-def indicators_in(project: Project, start: float, end: float) -> int:
-    """How many enabled indicators are shown at some time of ``[start, end)``."""
-    phrases = {p.id: p for p in project.phrases}
-    count = 0
-    for indicator in project.indicators:
-        phrase = phrases.get(indicator.phrase_id)
-        if not indicator.enabled or phrase is None:
-            continue
-        shown_from, shown_to = display_span(indicator, phrase, project.display)
-        if shown_from < end and shown_to > start:
-            count += 1
-    return count
 
 
 def summary_text(context: ExportContext, start: float | None, end: float | None) -> str:
@@ -490,7 +461,7 @@ class ExportDialog(QDialog):
             self.problem.setText(str(exc))
             self.export_button.setEnabled(False)
             try:
-                start, end = chosen_range(self.fields(), context.marks, context.duration)
+                start, end = fields_range(self.fields(), context.marks, context.duration)
             except FieldError:
                 start, end = None, None
         else:

@@ -57,6 +57,54 @@ class ExportDone:
             raise ValueError("a video export, and only one, carries the video result")
 
 
+@dataclass(frozen=True, slots=True)
+class VideoExportRequest:
+    """Write ``project`` (a snapshot) as an annotated video at ``path``."""
+
+    job_id: int
+    project: Project
+    path: str
+    options: VideoExportOptions
+
+
+@dataclass(frozen=True, slots=True)
+class StillExportRequest:
+    """Write the frame at ``t`` as drawn, as a PNG at ``path``."""
+
+    job_id: int
+    project: Project
+    t: float
+    path: str
+    overwrite: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationsExportRequest:
+    """Write the annotations in format ``fmt`` at ``path``."""
+
+    job_id: int
+    project: Project
+    fmt: str
+    path: str
+    overwrite: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExportProgressed:
+    """How far a video export is."""
+
+    job_id: int
+    progress: ExportProgress
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFinished:
+    """A file was written (also when a cancel came too late to stop it)."""
+
+    job_id: int
+    done: ExportDone
+
+
 class VideoExporter(Protocol):
     def __call__(
         self,
@@ -92,8 +140,8 @@ class ExportWorker(Worker):
     """Slots ``export_video``, ``export_still`` and ``export_annotations``; results tagged
     with the request's job id. The engine functions can be replaced (tests)."""
 
-    export_progressed = Signal(int, object)  # job id, ExportProgress
-    finished = Signal(int, object)  # job id, ExportDone
+    export_progressed = Signal(ExportProgressed)
+    finished = Signal(ExportFinished)
 
     def __init__(
         self,
@@ -106,15 +154,14 @@ class ExportWorker(Worker):
         self._still = still
         self._annotations = annotations
 
-    @Slot(int, object, str, object)
-    def export_video(
-        self, job_id: int, project: Project, path: str, options: VideoExportOptions
-    ) -> None:
-        target = Path(path)
+    @Slot(VideoExportRequest)
+    def export_video(self, request: VideoExportRequest) -> None:
+        job_id, project, options = request.job_id, request.project, request.options
+        target = Path(request.path)
 
         def work(progress: ProgressCallback, cancel: CancelCallback) -> ExportDone:
             def report(state: ExportProgress) -> None:
-                self.export_progressed.emit(job_id, state)
+                self.export_progressed.emit(ExportProgressed(job_id, state))
                 progress(state.fraction)
 
             result = self._video(project, target, options, progress=report, cancel=cancel)
@@ -124,33 +171,31 @@ class ExportWorker(Worker):
 
         self._run(job_id, work, f"Cannot export the video to {describe(target)}")
 
-    @Slot(int, object, float, str, bool)
-    def export_still(
-        self, job_id: int, project: Project, t: float, path: str, overwrite: bool
-    ) -> None:
-        target = Path(path)
+    @Slot(StillExportRequest)
+    def export_still(self, request: StillExportRequest) -> None:
+        target = Path(request.path)
 
         def work(_progress: ProgressCallback, _cancel: CancelCallback) -> ExportDone:
             started = time.monotonic()
-            written = self._still(project, t, target, overwrite=overwrite)
+            written = self._still(request.project, request.t, target, overwrite=request.overwrite)
             return ExportDone(ExportKind.STILL, written, _size(written), time.monotonic() - started)
 
-        self._run(job_id, work, f"Cannot export the frame to {describe(target)}")
+        self._run(request.job_id, work, f"Cannot export the frame to {describe(target)}")
 
-    @Slot(int, object, str, str, bool)
-    def export_annotations(
-        self, job_id: int, project: Project, fmt: str, path: str, overwrite: bool
-    ) -> None:
-        target = Path(path)
+    @Slot(AnnotationsExportRequest)
+    def export_annotations(self, request: AnnotationsExportRequest) -> None:
+        target = Path(request.path)
 
         def work(_progress: ProgressCallback, _cancel: CancelCallback) -> ExportDone:
             started = time.monotonic()
-            written = self._annotations(project, fmt, target, overwrite=overwrite)
+            written = self._annotations(
+                request.project, request.fmt, target, overwrite=request.overwrite
+            )
             return ExportDone(
                 ExportKind.ANNOTATIONS, written, _size(written), time.monotonic() - started
             )
 
-        self._run(job_id, work, f"Cannot export the annotations to {describe(target)}")
+        self._run(request.job_id, work, f"Cannot export the annotations to {describe(target)}")
 
     def _run(
         self,
@@ -161,7 +206,10 @@ class ExportWorker(Worker):
         # A file already written when the cancel came is reported as written: saying
         # "nothing was written" about a file that is there would be a lie.
         done = self.run_job(
-            job_id, work, unexpected, discard=lambda late: self.finished.emit(job_id, late)
+            job_id,
+            work,
+            unexpected,
+            discard=lambda late: self.finished.emit(ExportFinished(job_id, late)),
         )
         if done is not None:
-            self.finished.emit(job_id, done)
+            self.finished.emit(ExportFinished(job_id, done))

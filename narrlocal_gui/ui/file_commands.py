@@ -8,7 +8,6 @@ When it succeeds, the opened project replaces the document and ``opened`` hands 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,12 +18,13 @@ from narrlocal_gui.core.project_io import PROJECT_SUFFIX
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.dialogs import SaveChoice
 from narrlocal_gui.ui.document import ProjectDocument, recovery_files
+from narrlocal_gui.ui.edit_requests import FilesDropped
 from narrlocal_gui.ui.open_coordinator import OpenCoordinator, OpenedDocument
 from narrlocal_gui.ui.settings import PreferencesStore, with_recent, without_recent
 
 
 class FileCommands(QObject):
-    opened = Signal(object)  # OpenedDocument, after the document was replaced
+    opened = Signal(OpenedDocument)  # after the document was replaced
 
     def __init__(
         self,
@@ -79,11 +79,11 @@ class FileCommands(QObject):
         if self.confirm_replace():
             self._opener.open_path(Path(path))
 
-    @Slot(list)
-    def open_dropped(self, paths: Sequence[Path]) -> None:
+    @Slot(FilesDropped)
+    def open_dropped(self, dropped: FilesDropped) -> None:
         """Files dropped on the window: the first one is opened (one project at a time)."""
-        if paths:
-            self.open_path(Path(paths[0]))
+        if dropped.paths:
+            self.open_path(dropped.paths[0])
 
     @Slot()
     def recover(self) -> None:

@@ -18,12 +18,17 @@ from narrlocal_gui.core.ids import new_id
 from narrlocal_gui.core.model import (
     Appearance,
     AppearanceField,
-    Box,
     HeatColors,
-    IndicatorStyle,
     Project,
 )
 from narrlocal_gui.ui.document import ProjectDocument
+from narrlocal_gui.ui.edit_requests import (
+    BoxCorrected,
+    BoxDrawn,
+    DefaultDurationChosen,
+    DurationChosen,
+    StyleChosen,
+)
 
 _LABEL_CHARS = 40
 
@@ -90,32 +95,31 @@ class IndicatorEdits(QObject):
             enabled,
         )
 
-    @Slot(str, object)
-    def set_style(self, indicator_id: str, style: IndicatorStyle) -> None:
-        style = IndicatorStyle(style)
+    @Slot(StyleChosen)
+    def set_style(self, chosen: StyleChosen) -> None:
         self._document.apply(
-            f"{style.label} for {self._name(indicator_id)}",
+            f"{chosen.style.label} for {self._name(chosen.indicator_id)}",
             edits.set_indicator_style,
-            indicator_id,
-            style,
+            chosen.indicator_id,
+            chosen.style,
         )
 
-    @Slot(str, object)
-    def set_duration(self, indicator_id: str, seconds: float | None) -> None:
+    @Slot(DurationChosen)
+    def set_duration(self, chosen: DurationChosen) -> None:
         self._document.apply(
-            f"Duration {_seconds(seconds, 'default')} for {self._name(indicator_id)}",
+            f"Duration {_seconds(chosen.seconds, 'default')} for {self._name(chosen.indicator_id)}",
             edits.set_indicator_duration,
-            indicator_id,
-            seconds,
+            chosen.indicator_id,
+            chosen.seconds,
             merge=True,
         )
 
-    @Slot(object)
-    def set_default_duration(self, seconds: float | None) -> None:
+    @Slot(DefaultDurationChosen)
+    def set_default_duration(self, chosen: DefaultDurationChosen) -> None:
         self._document.apply(
-            f"Default duration {_seconds(seconds, 'whole phrase')}",
+            f"Default duration {_seconds(chosen.seconds, 'whole phrase')}",
             edits.set_default_duration,
-            seconds,
+            chosen.seconds,
             merge=True,
         )
 
@@ -143,29 +147,27 @@ class IndicatorEdits(QObject):
         )
 
     # -- box corrections (keyframes) -----------------------------------------------------------
-    @Slot(str, float, object, float, str)
-    def set_keyframe(
-        self, indicator_id: str, t: float, box: Box, tolerance: float, verb: str = "Move"
-    ) -> None:
-        """A moved or resized box (``verb`` names it in the Undo menu)."""
+    @Slot(BoxCorrected)
+    def set_keyframe(self, corrected: BoxCorrected) -> None:
+        """A moved or resized box (its ``verb`` names it in the Undo menu)."""
         self._apply(
-            f"{verb} box of {self._name(indicator_id)}",
+            f"{corrected.verb} box of {self._name(corrected.indicator_id)}",
             track_edits.set_keyframe,
-            indicator_id,
-            t,
-            box,
-            tolerance,
+            corrected.indicator_id,
+            corrected.time,
+            corrected.box,
+            corrected.tolerance,
         )
 
-    @Slot(str, float, object, float)
-    def draw_box(self, phrase_id: str, t: float, box: Box, tolerance: float) -> None:
+    @Slot(BoxDrawn)
+    def draw_box(self, drawn: BoxDrawn) -> None:
         self._apply(
-            f"Draw box for {self._phrase_name(phrase_id)}",
+            f"Draw box for {self._phrase_name(drawn.phrase_id)}",
             track_edits.add_box_for_phrase,
-            phrase_id,
-            t,
-            box,
-            tolerance,
+            drawn.phrase_id,
+            drawn.time,
+            drawn.box,
+            drawn.tolerance,
             new_id("ind"),
         )
 

@@ -47,6 +47,10 @@ from PySide6.QtWidgets import (
 )
 
 from narrlocal_gui.core.model import Indicator, IndicatorStyle, Phrase, Project
+from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.core.time_format import format_minutes, format_seconds
+from narrlocal_gui.ui.edit_requests import DefaultDurationChosen, DurationChosen, StyleChosen
+from narrlocal_gui.ui.selection_model import SelectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -87,19 +91,6 @@ _HEADERS: dict[Column, tuple[str, str]] = {
 _EDIT_HINT = "Click the selected row's cell or press F2 to change."
 
 
-def format_minutes(seconds: float) -> str:
-    """``mm:ss.s`` (minutes keep counting past an hour)."""
-    tenths = round(max(seconds, 0.0) * 10.0)  # round once, so 59.96 s reads 01:00.0
-    minutes, rest = divmod(tenths, 600)
-    return f"{minutes:02d}:{rest // 10:02d}.{rest % 10}"
-
-
-def format_seconds(seconds: float) -> str:
-    """``2.5 s``, ``3.0 s``, ``0.25 s``: one decimal at least, more only when needed."""
-    text = f"{seconds:.3f}".rstrip("0")
-    return f"{text}0 s" if text.endswith(".") else f"{text} s"
-
-
 def duration_text(override: float | None, default: float | None) -> str:
     """What the Duration column shows. An indicator without a duration of its own shows the
     default's value (in italics, see the model), not "default (3.0 s)": the column stays
@@ -121,8 +112,8 @@ class IndicatorTableModel(QAbstractTableModel):
     """A read-only mirror of a project's indicators; edits come out as signals."""
 
     enabled_toggled = Signal(str, bool)
-    style_chosen = Signal(str, object)  # IndicatorStyle
-    duration_chosen = Signal(str, object)  # float | None (None: use the default)
+    style_chosen = Signal(StyleChosen)
+    duration_chosen = Signal(DurationChosen)
     hide_interpolated_toggled = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -324,12 +315,12 @@ class IndicatorTableModel(QAbstractTableModel):
             except ValueError:
                 return False
             if style != ind.style:
-                self.style_chosen.emit(ind.id, style)
+                self.style_chosen.emit(StyleChosen(ind.id, style))
             return True
         if column == Column.DURATION and role == Qt.ItemDataRole.EditRole:
             duration = _as_duration(value)
             if duration != ind.duration_override:
-                self.duration_chosen.emit(ind.id, duration)
+                self.duration_chosen.emit(DurationChosen(ind.id, duration))
             return True
         return False
 
@@ -463,17 +454,21 @@ class IndicatorPanel(QWidget):
     """Project-wide duration, bulk on/off, and the indicator table."""
 
     enabled_toggled = Signal(str, bool)
-    style_chosen = Signal(str, object)  # IndicatorStyle
-    duration_chosen = Signal(str, object)  # float | None
+    style_chosen = Signal(StyleChosen)
+    duration_chosen = Signal(DurationChosen)
     hide_interpolated_toggled = Signal(str, bool)
-    default_duration_chosen = Signal(object)  # float | None (None: whole phrase)
+    default_duration_chosen = Signal(DefaultDurationChosen)
     all_enabled_chosen = Signal(bool)
     indicator_activated = Signal(str)  # double-click or Enter on a row
-    indicator_selected = Signal(str)  # the user moved the current row to this indicator
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, selection: SelectionModel | None = None
+    ) -> None:
+        """``selection``: the window's; without one the panel has its own (tests)."""
         super().__init__(parent)
         self._project: Project | None = None
+        self._selection = SelectionModel(self) if selection is None else selection
+        self._selection.changed.connect(self._on_selection_changed)
         self._restore_id: str | None = None
         self._selecting = False
 
@@ -561,8 +556,15 @@ class IndicatorPanel(QWidget):
     def set_active_ids(self, ids: set[str] | frozenset[str]) -> None:
         self._model.set_active_ids(ids)
 
-    def select_indicator(self, indicator_id: str | None) -> None:
-        """Make ``indicator_id`` the selected row and scroll to it (None clears)."""
+    def selection_model(self) -> SelectionModel:
+        return self._selection
+
+    def _on_selection_changed(self, selection: Selection) -> None:
+        self._show_selected(selection.indicator_id)
+
+    def _show_selected(self, indicator_id: str | None) -> None:
+        """Make ``indicator_id`` the selected row and scroll to it (None clears); as the
+        selection's echo, it writes nothing back."""
         row = None if indicator_id is None else self._model.row_of(indicator_id)
         self._selecting = True
         try:
@@ -582,6 +584,7 @@ class IndicatorPanel(QWidget):
             self._selecting = False
 
     def selected_indicator(self) -> str | None:
+        """The indicator of the selected row (None: no row is selected)."""
         index = self._table.selectionModel().currentIndex()
         if not index.isValid() or not self._table.selectionModel().isRowSelected(index.row()):
             return None
@@ -609,11 +612,13 @@ class IndicatorPanel(QWidget):
         self._all_off.setEnabled(any(ind.enabled for ind in indicators))
 
     def _on_default_spin_changed(self, value: float) -> None:
-        self.default_duration_chosen.emit(value)
+        self.default_duration_chosen.emit(DefaultDurationChosen(value))
 
     def _on_whole_phrase_clicked(self, checked: bool) -> None:
         self._default_spin.setEnabled(not checked)
-        self.default_duration_chosen.emit(None if checked else self._default_spin.value())
+        self.default_duration_chosen.emit(
+            DefaultDurationChosen(None if checked else self._default_spin.value())
+        )
 
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -621,7 +626,8 @@ class IndicatorPanel(QWidget):
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not self._selecting and current.isValid():
-            self.indicator_selected.emit(self._model.indicator_id(current.row()))
+            project = Project() if self._project is None else self._project
+            self._selection.select_indicator(project, self._model.indicator_id(current.row()))
 
     def _remember_selection(self) -> None:
         self._restore_id = self.selected_indicator()
@@ -629,7 +635,7 @@ class IndicatorPanel(QWidget):
     def _restore_selection(self) -> None:
         # A reset (indicators added or removed) would drop the selection; keep it by id.
         if self._restore_id is not None and self._model.row_of(self._restore_id) is not None:
-            self.select_indicator(self._restore_id)
+            self._show_selected(self._restore_id)
         self._restore_id = None
 
     def _size_columns(self) -> None:

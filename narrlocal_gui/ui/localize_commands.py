@@ -28,20 +28,25 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from narrlocal_gui.core.ids import new_id
 from narrlocal_gui.core.model import HeatSample, Phrase, Project, TrackPoint
+from narrlocal_gui.localizer.settings import LocalizeSettings, pipeline_device
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import Actions
 from narrlocal_gui.ui.document import ProjectDocument
+from narrlocal_gui.ui.job_controller import JobController
 from narrlocal_gui.ui.localizer_worker import (
     THREAD_NAME,
-    LocalizerOptions,
+    DeviceChosen,
+    LocalizationFinished,
+    LocalizeRequest,
     LocalizerWorker,
+    PhraseLocalized,
+    PhraseSkipped,
 )
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.settings import LocalizerMethod, Preferences, PreferencesStore
-from narrlocal_gui.ui.worker_thread import WorkerThread
+from narrlocal_gui.ui.worker_thread import StageStarted
 
 if TYPE_CHECKING:
-    from narrlocal_gui.localizer.pipeline import PhraseFailure, PhraseResult
     from narrlocal_gui.ui.transcript_panel import TranscriptPanel
 
 log = logging.getLogger(__name__)
@@ -68,14 +73,14 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def localizer_options(prefs: Preferences) -> LocalizerOptions:
+def localizer_options(prefs: Preferences) -> LocalizeSettings:
     comma = prefs.localizer_method is LocalizerMethod.COMMA
     built_in = prefs.localizer_method is LocalizerMethod.BUILT_IN
-    return LocalizerOptions(
-        # comma without a checkpoint runs the built-in model (localizer/shipped.py)
+    return LocalizeSettings(
+        # comma without a checkpoint runs the built-in model (localizer/methods/shipped.py)
         method="comma" if comma or built_in else "",
         window=prefs.localizer_window,
-        device=prefs.localizer_device.value,
+        device=pipeline_device(prefs.localizer_device.value),
         checkpoint=prefs.comma_checkpoint if comma else None,
     )
 
@@ -142,17 +147,14 @@ class _Run:
 
 
 class LocalizeCommands(QObject):
-    stage_started = Signal(str)  # what the run does now (the progress display restarts)
-    progressed = Signal(float)  # fraction of the run's phrases done
-    label_changed = Signal(str)  # the progress display's text, without restarting it
-    ended = Signal()
-    busy_changed = Signal(bool)
-    status_reported = Signal(str)
+    """The run's progress, end and status lines go through ``jobs`` (its
+    :class:`JobController`)."""
+
     device_notice_changed = Signal(str)  # "Localizer: CPU" for the status bar's label
     phrase_applied = Signal(str)  # phrase id whose indicator was just localized
 
     # Requests to the worker; queued, because it lives in another thread.
-    _localize = Signal(int, str, object, object)
+    _localize = Signal(LocalizeRequest)
 
     def __init__(
         self,
@@ -167,23 +169,26 @@ class LocalizeCommands(QObject):
         self._document = document
         self._preferences = preferences
         self._show_error = show_error
-        self._run: _Run | None = None
         self._actions: Actions | None = None
         self._panel: TranscriptPanel | None = None
-        self._status_bar: QStatusBar | None = None
         self.device_label: QLabel | None = None
         self.worker = worker if worker is not None else LocalizerWorker()
-        self._thread = WorkerThread(self.worker, THREAD_NAME)
+        # The run's autosave hold ends with it, whichever way it ends.
+        self.jobs: JobController[_Run] = JobController(
+            self,
+            self.worker,
+            THREAD_NAME,
+            status_ms=STATUS_MS,
+            on_failed=self._on_failed,
+            on_end=document.release_autosave,
+        )
 
         self._localize.connect(self.worker.localize)
         self.worker.phrase_localized.connect(self._on_phrase)
         self.worker.phrase_failed.connect(self._on_phrase_failed)
         self.worker.stage_started.connect(self._on_stage)
-        self.worker.progressed.connect(self._on_progress)
         self.worker.device_chosen.connect(self._on_device)
         self.worker.finished_all.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.cancelled.connect(self._on_cancelled)
         document.changed.connect(self._on_project)
 
     # -- wiring helper -------------------------------------------------------------------------
@@ -200,20 +205,13 @@ class LocalizeCommands(QObject):
         actions.localize_selected.triggered.connect(self.localize_selected)
         actions.cancel_localization.triggered.connect(self.cancel)
         self._actions = actions
-        self.busy_changed.connect(self._enable_actions)
+        self.jobs.busy_changed.connect(self._enable_actions)
         self._enable_actions()
 
         self._panel = panel
         panel.localize_requested.connect(self.localize_phrase)
 
-        self.stage_started.connect(progress.begin)
-        self.progressed.connect(progress.update)
-        self.label_changed.connect(progress.label.setText)
-        self.ended.connect(progress.end)
-        progress.cancel_requested.connect(self.cancel)
-
-        self._status_bar = status_bar
-        self.status_reported.connect(self._show_status)
+        self.jobs.attach(progress, status_bar, self.cancel)
         label = QLabel(status_bar)
         label.setObjectName("localizerDeviceLabel")
         label.setToolTip("Where the localizer runs (Preferences > Localizer device)")
@@ -226,7 +224,7 @@ class LocalizeCommands(QObject):
     # -- requests ------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._run is not None
+        return self.jobs.busy
 
     @Slot()
     def localize_all(self) -> None:
@@ -237,7 +235,7 @@ class LocalizeCommands(QObject):
         """Localize again the phrase selected in the transcript panel."""
         phrase_id = None if self._panel is None else self._panel.selected_phrase()
         if phrase_id is None:
-            self.status_reported.emit(NO_SELECTION)
+            self.jobs.report(NO_SELECTION)
             return
         self.localize_phrase(phrase_id)
 
@@ -245,7 +243,7 @@ class LocalizeCommands(QObject):
     def localize_phrase(self, phrase_id: str) -> None:
         phrase = next((p for p in self._document.project.phrases if p.id == phrase_id), None)
         if phrase is None:
-            self.status_reported.emit(UNKNOWN_PHRASE)
+            self.jobs.report(UNKNOWN_PHRASE)
             return
         self._start((phrase,))
 
@@ -253,55 +251,49 @@ class LocalizeCommands(QObject):
     def cancel(self) -> None:
         """Stop the run; the phrases already localized stay (one undo step), the rest as
         they were."""
-        run = self._run
+        run = self.jobs.cancel()
         if run is None:
             return
-        self.worker.cancel_current()
-        self._end()
-        self.status_reported.emit(
+        self.jobs.report(
             f"Localization cancelled: {self._applied_text(run)} kept; the others are unchanged."
         )
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop the running job and join the worker's thread; False if it did not stop."""
-        self._run = None
-        return self._thread.shutdown(timeout_ms)
+        return self.jobs.shutdown(timeout_ms)
 
     # -- results -------------------------------------------------------------------------------
-    @Slot(int, str)
-    def _on_stage(self, job_id: int, text: str) -> None:
-        run = self._current(job_id)
+    @Slot(StageStarted)
+    def _on_stage(self, stage: StageStarted) -> None:
+        run = self.jobs.current(stage.job_id)
         if run is not None:
-            self.stage_started.emit(text)
-            if run.done == 0 and not text.startswith("Loading"):
-                self.label_changed.emit(progress_text(0, run.total))
+            self.jobs.stage_started.emit(stage.text)
+            if run.done == 0 and not stage.text.startswith("Loading"):
+                self.jobs.label_changed.emit(progress_text(0, run.total))
 
-    @Slot(int, float)
-    def _on_progress(self, job_id: int, fraction: float) -> None:
-        if self._current(job_id) is not None:
-            self.progressed.emit(fraction)
-
-    @Slot(int, str)
-    def _on_device(self, job_id: int, notice: str) -> None:
-        run = self._current(job_id)
+    @Slot(DeviceChosen)
+    def _on_device(self, chosen: DeviceChosen) -> None:
+        run = self.jobs.current(chosen.job_id)
         if run is None:
             return
+        notice = chosen.notice
         self.device_notice_changed.emit(DEVICE_PREFIX + notice)
         if run.notice and notice != run.notice:
-            self.status_reported.emit(
+            self.jobs.report(
                 f"The localizer moved from {run.notice} to {notice} (the GPU ran out of "
                 "memory); the rest is slower."
             )
         run.notice = notice
 
-    @Slot(int, object)
-    def _on_phrase(self, job_id: int, result: PhraseResult) -> None:
-        run = self._current(job_id)
+    @Slot(PhraseLocalized)
+    def _on_phrase(self, localized_phrase: PhraseLocalized) -> None:
+        run = self.jobs.current(localized_phrase.job_id)
         if run is None:
             return  # stale: cancelled, superseded, or another video opened
+        result = localized_phrase.result
         run.done += 1
         if run.done < run.total:
-            self.label_changed.emit(progress_text(run.done, run.total))
+            self.jobs.label_changed.emit(progress_text(run.done, run.total))
         sent = run.phrases.get(result.phrase_id)
         project = self._document.project
         now = next((p for p in project.phrases if p.id == result.phrase_id), None)
@@ -321,22 +313,22 @@ class LocalizeCommands(QObject):
         run.applied += 1
         self.phrase_applied.emit(result.phrase_id)
 
-    @Slot(int, object)
-    def _on_phrase_failed(self, job_id: int, failure: PhraseFailure) -> None:
-        run = self._current(job_id)
+    @Slot(PhraseSkipped)
+    def _on_phrase_failed(self, skipped: PhraseSkipped) -> None:
+        run = self.jobs.current(skipped.job_id)
         if run is None:
             return
         run.done += 1
         if run.done < run.total:
-            self.label_changed.emit(progress_text(run.done, run.total))
-        run.failed.append((failure.text, failure.reason))
+            self.jobs.label_changed.emit(progress_text(run.done, run.total))
+        run.failed.append((skipped.failure.text, skipped.failure.reason))
 
-    @Slot(int, int, int)
-    def _on_finished(self, job_id: int, _done: int, _total: int) -> None:
-        run = self._current(job_id)
+    @Slot(LocalizationFinished)
+    def _on_finished(self, finished: LocalizationFinished) -> None:
+        run = self.jobs.current(finished.job_id)
         if run is None:
             return
-        self._end()
+        self.jobs.end()
         seconds = time.monotonic() - run.started
         where = f" on {run.notice}" if run.notice else ""
         message = f"Localized {self._applied_text(run)} in {seconds:.0f} s{where}."
@@ -347,7 +339,7 @@ class LocalizeCommands(QObject):
             )
         if run.failed:
             self._report_failures(run)
-        self.status_reported.emit(message)
+        self.jobs.report(message)
 
     def _report_failures(self, run: _Run) -> None:
         shown = run.failed[:FAILURES_LISTED]
@@ -362,22 +354,11 @@ class LocalizeCommands(QObject):
         )
         self._show_error(self._window, head + "\n" + "\n".join(lines))
 
-    @Slot(int, str)
-    def _on_failed(self, job_id: int, message: str) -> None:
-        run = self._current(job_id)
-        if run is None:
-            return
-        self._end()
+    def _on_failed(self, run: _Run, message: str) -> None:
+        # The run has ended (JobController); say what it kept.
         if run.applied:
             message += f" The {self._applied_text(run)} finished before are kept."
         self._show_error(self._window, message)
-
-    @Slot(int)
-    def _on_cancelled(self, job_id: int) -> None:
-        # Reached only when the worker stopped on its own (shutting down): a cancel from
-        # here already ended the run and made this id stale.
-        if self._current(job_id) is not None:
-            self._end()
 
     @Slot(object)
     def _on_project(self, _project: Project) -> None:
@@ -386,35 +367,23 @@ class LocalizeCommands(QObject):
     @Slot(object)
     def _on_preferences(self, prefs: Preferences) -> None:
         # Until a run says where it really runs, the label shows what was asked for.
-        if self._run is None:
+        if not self.jobs.busy:
             self.device_notice_changed.emit(DEVICE_PREFIX + prefs.localizer_device.label)
 
     # -- internals -----------------------------------------------------------------------------
     def _start(self, phrases: tuple[Phrase, ...]) -> None:
         video = self._video()
-        if video is None or self._run is not None:
+        if video is None or self.jobs.busy:
             return  # the actions are disabled then; a stray shortcut does nothing
         if not phrases:
             self._show_error(self._window, NO_PHRASES)
             return
-        run = _Run(self.worker.jobs.next(), video, {p.id: p for p in phrases})
-        self._run = run
         # An autosave between two results would split the run into several undo steps.
         self._document.hold_autosave()
-        self.stage_started.emit(progress_text(0, run.total))
-        self.busy_changed.emit(True)
+        sent = {p.id: p for p in phrases}
+        run = self.jobs.start(lambda job_id: _Run(job_id, video, sent), progress_text(0, len(sent)))
         options = localizer_options(self._preferences.prefs)
-        self._localize.emit(run.id, video, tuple(phrases), options)
-
-    def _end(self) -> None:
-        self._run = None
-        self._document.release_autosave()
-        self.ended.emit()
-        self.busy_changed.emit(False)
-
-    def _current(self, job_id: int) -> _Run | None:
-        run = self._run
-        return run if run is not None and run.id == job_id else None
+        self._localize.emit(LocalizeRequest(run.id, video, tuple(phrases), options))
 
     def _video(self) -> str | None:
         video = self._document.project.video
@@ -431,13 +400,8 @@ class LocalizeCommands(QObject):
         a = self._actions
         if a is None:
             return
-        busy = self._run is not None
+        busy = self.jobs.busy
         has_video = self._video() is not None
         a.localize_all.setEnabled(has_video and not busy)
         a.localize_selected.setEnabled(has_video and not busy)
         a.cancel_localization.setEnabled(busy)
-
-    @Slot(str)
-    def _show_status(self, message: str) -> None:
-        if self._status_bar is not None:
-            self._status_bar.showMessage(message, STATUS_MS)

@@ -8,6 +8,8 @@ What does what:
   sound and render frames;
 * :class:`FileCommands` — the File menu; :class:`IndicatorEdits` — the indicator panel's
   and the box editor's undoable edits; :class:`PhraseNavigator` — going to phrases;
+* :class:`SelectionModel` — the one selection (a phrase and its indicator) that every view
+  shows and writes, whichever view it was made in;
 * :class:`BoxEditor` — selecting, moving, resizing and drawing boxes in the picture;
   :class:`KeyframeCommands` — the Boxes menu's keyframe commands;
 * :class:`NarrationCommands` — the Narration menu and its worker thread;
@@ -37,11 +39,13 @@ from PySide6.QtWidgets import (
 
 from narrlocal_gui.core.byte_sizes import MIB
 from narrlocal_gui.core.model import Project
+from narrlocal_gui.core.time_format import format_timecode
 from narrlocal_gui.media.audio_output import AudioOutput
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import build_actions, build_menus
 from narrlocal_gui.ui.adapt_commands import AdaptCommands
-from narrlocal_gui.ui.appearance_dialog import AppearanceDialog
+from narrlocal_gui.ui.appearance_dialog import AppearanceChosen, AppearanceDialog
+from narrlocal_gui.ui.audio_worker import Waveform
 from narrlocal_gui.ui.box_editor import BoxEditor
 from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.export_commands import ExportCommands
@@ -54,10 +58,11 @@ from narrlocal_gui.ui.narration_commands import NarrationCommands
 from narrlocal_gui.ui.narration_edits import NarrationEdits
 from narrlocal_gui.ui.open_coordinator import OpenCoordinator, OpenedDocument
 from narrlocal_gui.ui.phrase_navigator import PhraseNavigator
-from narrlocal_gui.ui.player_controller import PlayerController
+from narrlocal_gui.ui.player_controller import PlayerController, ShownFrame
 from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.recent_menu import RecentMenu
+from narrlocal_gui.ui.selection_model import SelectionModel
 from narrlocal_gui.ui.settings import (
     WINDOW_STATE_VERSION,
     Preferences,
@@ -68,7 +73,7 @@ from narrlocal_gui.ui.settings import (
 from narrlocal_gui.ui.shortcut_guard import ShortcutGuard
 from narrlocal_gui.ui.timeline_widget import TimelineWidget
 from narrlocal_gui.ui.transcript_panel import TranscriptPanel
-from narrlocal_gui.ui.transport_bar import JUMP_SECONDS, TransportBar, format_timecode
+from narrlocal_gui.ui.transport_bar import JUMP_SECONDS, TransportBar
 from narrlocal_gui.ui.video_view import VideoView
 
 APP_NAME = "NarrLocal"
@@ -97,7 +102,8 @@ class MainWindow(QMainWindow):
         )
         self.indicator_edits = IndicatorEdits(self.document, self)
         self.appearance = AppearanceDialog(self)
-        self.navigator = PhraseNavigator(self.document, self.controller, self)
+        self.selection = SelectionModel(self)
+        self.navigator = PhraseNavigator(self.document, self.controller, self.selection, self)
         self.files = FileCommands(self, self.document, self.opener, self.preferences)
         self.narration = NarrationCommands(self, self.document, self.preferences)
         self.narration_edits = NarrationEdits(self.document, self)
@@ -111,14 +117,14 @@ class MainWindow(QMainWindow):
         # keeps the window's minimum width to the widest single row (fits 1366-px screens).
         self.video_view = VideoView()
         self.setCentralWidget(self.video_view)
-        self.box_editor = BoxEditor(self.video_view, self)
+        self.box_editor = BoxEditor(self.video_view, self.selection, self)
         self.keyframes = KeyframeCommands(
             self.document, self.box_editor, self.indicator_edits, self
         )
         self.transport = TransportBar()
-        self.timeline = TimelineWidget()
-        self.indicator_panel = IndicatorPanel()
-        self.transcript_panel = TranscriptPanel()
+        self.timeline = TimelineWidget(selection=self.selection)
+        self.indicator_panel = IndicatorPanel(selection=self.selection)
+        self.transcript_panel = TranscriptPanel(selection=self.selection)
         transport_dock = self._dock(
             "Transport", "transportDock", self.transport, Qt.DockWidgetArea.BottomDockWidgetArea
         )
@@ -215,6 +221,8 @@ class MainWindow(QMainWindow):
     # -- wiring --------------------------------------------------------------------------------
     def _wire_document(self) -> None:
         doc = self.document
+        # First, so every view that gets the new project already shows a selection in it.
+        doc.changed.connect(self.selection.prune)
         doc.changed.connect(self.controller.set_project)
         doc.changed.connect(self.timeline.set_project)
         doc.changed.connect(self.indicator_panel.set_project)
@@ -231,7 +239,7 @@ class MainWindow(QMainWindow):
         c.position_changed.connect(self.transport.set_position)
         c.position_changed.connect(self.timeline.set_position)
         c.position_changed.connect(self.transcript_panel.set_position)
-        c.frame_shown.connect(self.video_view.set_frame)
+        c.frame_shown.connect(self._show_frame)
         c.playing_changed.connect(self.transport.set_playing)
         c.rate_changed.connect(self.transport.set_speed)
         c.active_indicators_changed.connect(self.indicator_panel.set_active_ids)
@@ -277,11 +285,9 @@ class MainWindow(QMainWindow):
         p.all_enabled_chosen.connect(e.set_all_enabled)
         p.indicator_activated.connect(self.navigator.go_to_indicator)
         look = self.appearance
-        look.appearance_chosen.connect(e.set_appearance)
+        look.appearance_chosen.connect(self._set_appearance)
         look.restore_requested.connect(e.restore_appearance)
         self.document.changed.connect(look.set_project)
-        self.navigator.phrase_selected.connect(self.timeline.set_selected_phrase)
-        self.navigator.indicator_selected.connect(p.select_indicator)
 
         self.video_view.files_dropped.connect(self.files.open_dropped)
         self.recent_menu.path_chosen.connect(self.files.open_recent)
@@ -294,7 +300,6 @@ class MainWindow(QMainWindow):
         self.files.opened.connect(n.cancel)
         p.seek_requested.connect(self.controller.seek)
         p.phrase_selected.connect(self.navigator.go_to_phrase)
-        self.navigator.phrase_selected.connect(p.set_selected_phrase)
         p.segment_text_edited.connect(e.set_segment_text)
         p.phrase_text_edited.connect(e.set_phrase_text)
         p.split_requested.connect(e.split_phrase)
@@ -302,7 +307,7 @@ class MainWindow(QMainWindow):
         p.delete_requested.connect(e.delete_phrase)
         self.timeline.phrase_retimed.connect(e.retime_phrase)
         e.rejected.connect(self._show_status)
-        n.busy_changed.connect(self._show_transcript)
+        n.jobs.busy_changed.connect(self._show_transcript)
 
     def _wire_localize(self) -> None:
         loc, panel = self.localize, self.transcript_panel
@@ -330,14 +335,6 @@ class MainWindow(QMainWindow):
         b.box_drawn.connect(e.draw_box)
         b.message.connect(self._show_status)
         e.rejected.connect(self._show_status)
-        # One selection, whichever view it was made in.
-        b.selection_changed.connect(self.indicator_panel.select_indicator)
-        b.selection_changed.connect(self.timeline.set_selected_indicator)
-        b.phrase_selected.connect(self.timeline.set_selected_phrase)
-        b.phrase_selected.connect(self.transcript_panel.set_selected_phrase)
-        self.indicator_panel.indicator_selected.connect(b.select_indicator)
-        self.navigator.indicator_selected.connect(b.select_indicator)
-        self.navigator.phrase_selected.connect(b.set_selected_phrase)
         self.indicator_panel.hide_interpolated_toggled.connect(e.set_hide_interpolated)
         a.draw_box.toggled.connect(b.set_draw_mode)
         b.draw_mode_changed.connect(a.draw_box.setChecked)
@@ -429,10 +426,18 @@ class MainWindow(QMainWindow):
             if opened.is_demo:
                 self.controller.play()
 
-    @Slot(object, object, object)
-    def _show_audio(self, track: object, mins: object, maxs: object) -> None:
-        self.controller.set_audio(track)  # type: ignore[arg-type]
-        self.timeline.set_waveform(mins, maxs, self.controller.duration)  # type: ignore[arg-type]
+    @Slot(AppearanceChosen)
+    def _set_appearance(self, chosen: AppearanceChosen) -> None:
+        self.indicator_edits.set_appearance(chosen.field, chosen.value)
+
+    @Slot(ShownFrame)
+    def _show_frame(self, frame: ShownFrame) -> None:
+        self.video_view.set_frame(frame.picture)
+
+    @Slot(Waveform)
+    def _show_audio(self, waveform: Waveform) -> None:
+        self.controller.set_audio(waveform.track)
+        self.timeline.set_waveform(waveform.mins, waveform.maxs, self.controller.duration)
 
     @Slot(str)
     def _on_audio_failed(self, message: str) -> None:

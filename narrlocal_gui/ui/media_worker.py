@@ -11,20 +11,60 @@ fails to open leaves the current video playable.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import Signal, Slot
 
 from narrlocal_gui.core.model import Project
 from narrlocal_gui.errors import UserFacingError
 from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES
+from narrlocal_gui.media.media_info import MediaInfo
 from narrlocal_gui.media.source import FrameSource, open_media
 from narrlocal_gui.progress import CancelCallback, ProgressCallback
 from narrlocal_gui.render.frame_render import render_frame
-from narrlocal_gui.ui.worker_thread import Worker
+from narrlocal_gui.ui.worker_thread import FileJob, Worker
 
 log = logging.getLogger(__name__)
+
+
+# eq=False on those with arrays: arrays do not compare to one bool.
+@dataclass(frozen=True, slots=True, eq=False)
+class MediaOpened:
+    """A video opened: its description and every frame's time."""
+
+    job_id: int
+    info: MediaInfo
+    frame_times: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderRequest:
+    """Draw ``project``'s indicators on the frame shown at ``t``; the id is the caller's."""
+
+    job_id: int
+    t: float
+    project: Project
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Rendered:
+    """The frame shown at ``time`` (number ``index``), drawn: HxWx3 uint8 RGB."""
+
+    job_id: int
+    time: float
+    index: int
+    picture: npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderFailed:
+    """No frame for a render request; ``message`` is "" when there is no video."""
+
+    job_id: int
+    message: str
 
 
 class MediaWorker(Worker):
@@ -35,9 +75,9 @@ class MediaWorker(Worker):
     which keeps one render in flight and drops results whose id it no longer expects.
     """
 
-    opened = Signal(int, object, object)  # job id, MediaInfo, frame times (float64 array)
-    rendered = Signal(int, float, int, object)  # job id, time, frame index, HxWx3 uint8 RGB
-    render_failed = Signal(int, str)  # job id, message ("" when there is no video)
+    opened = Signal(MediaOpened)
+    rendered = Signal(Rendered)
+    render_failed = Signal(RenderFailed)
 
     def __init__(self, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         super().__init__()
@@ -49,8 +89,10 @@ class MediaWorker(Worker):
         """The frame cache size for sources opened from now on."""
         self._cache_bytes = int(cache_bytes)
 
-    @Slot(int, str)
-    def open(self, job_id: int, path: str) -> None:
+    @Slot(FileJob)
+    def open(self, request: FileJob) -> None:
+        job_id, path = request.job_id, request.path
+
         def work(progress: ProgressCallback, cancel: CancelCallback) -> FrameSource:
             return open_media(
                 Path(path), cache_bytes=self._cache_bytes, progress=progress, cancel=cancel
@@ -68,7 +110,7 @@ class MediaWorker(Worker):
         if previous is not None:
             previous.close()
         frame_times = np.array(source.frame_times, dtype=np.float64)
-        self.opened.emit(job_id, source.info, frame_times)
+        self.opened.emit(MediaOpened(job_id, source.info, frame_times))
 
     @Slot()
     def close_media(self) -> None:
@@ -77,27 +119,29 @@ class MediaWorker(Worker):
             self._source.close()
             self._source = None
 
-    @Slot(int, float, object)
-    def render(self, job_id: int, t: float, project: Project) -> None:
+    @Slot(RenderRequest)
+    def render(self, request: RenderRequest) -> None:
         """Decode the frame shown at ``t`` and draw the indicators visible at ``t`` onto it.
 
         Frames stay at source resolution: the view maps mouse positions to source pixels
         through the frame it shows (box editing), so it must be given the real size.
         """
+        job_id, t, project = request.job_id, request.t, request.project
         if self._source is None:
-            self.render_failed.emit(job_id, "")
+            self.render_failed.emit(RenderFailed(job_id, ""))
             return
         try:
             frame = self._source.frame_at(t)
             drawn = render_frame(frame.image, project, t)
         except UserFacingError as exc:
-            self.render_failed.emit(job_id, str(exc))
+            self.render_failed.emit(RenderFailed(job_id, str(exc)))
             return
         except Exception as exc:
             log.exception("rendering t=%.3f failed", t)
-            self.render_failed.emit(job_id, f"Cannot show the frame at {t:.2f} s ({exc}).")
+            message = f"Cannot show the frame at {t:.2f} s ({exc})."
+            self.render_failed.emit(RenderFailed(job_id, message))
             return
-        self.rendered.emit(job_id, t, int(frame.index), drawn)
+        self.rendered.emit(Rendered(job_id, t, int(frame.index), drawn))
 
     def release(self) -> None:
         self.close_media()

@@ -18,18 +18,26 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QStatusBar, QWidget
 
-from narrlocal_gui.core.model import Narration, Phrase
+from narrlocal_gui.core.model import Narration, Segment
 from narrlocal_gui.core.narration_edits import set_phrases, set_transcript
 from narrlocal_gui.narration.asr import AsrOptions
-from narrlocal_gui.narration.transcript_json import Transcript
 from narrlocal_gui.narration.transcripts.imported import TRANSCRIPT_SUFFIXES
 from narrlocal_gui.ui import dialogs
 from narrlocal_gui.ui.actions import Actions
 from narrlocal_gui.ui.document import ProjectDocument
-from narrlocal_gui.ui.narration_worker import NarrationWorker
+from narrlocal_gui.ui.job_controller import JobController
+from narrlocal_gui.ui.narration_worker import (
+    ExtractRequest,
+    ImportRequest,
+    NarrationReady,
+    NarrationWorker,
+    PhrasesReady,
+    SegmentRecognized,
+    TranscribeRequest,
+)
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.settings import Preferences, PreferencesStore
-from narrlocal_gui.ui.worker_thread import WorkerThread
+from narrlocal_gui.ui.worker_thread import StageStarted
 
 if TYPE_CHECKING:
     from narrlocal_gui.ui.transcript_panel import TranscriptPanel
@@ -98,18 +106,16 @@ class _Job:
 
 
 class NarrationCommands(QObject):
-    stage_started = Signal(str)  # what the job does now (the progress display restarts)
-    progressed = Signal(float)  # fraction of that stage
-    ended = Signal()
-    busy_changed = Signal(bool)
-    segment_recognized = Signal(object)  # Segment of the running job, for the panel
+    """The job's progress, end and status lines go through ``jobs`` (its
+    :class:`JobController`)."""
+
+    segment_recognized = Signal(Segment)  # of the running job, for the panel
     streaming_cleared = Signal()
-    status_reported = Signal(str)
 
     # Requests to the worker; queued, because it lives in another thread.
-    _transcribe = Signal(int, str, object)
-    _import = Signal(int, str, str, float)
-    _extract = Signal(int, object)
+    _transcribe = Signal(TranscribeRequest)
+    _import = Signal(ImportRequest)
+    _extract = Signal(ExtractRequest)
 
     def __init__(
         self,
@@ -124,11 +130,17 @@ class NarrationCommands(QObject):
         self._document = document
         self._preferences = preferences
         self._confirm_replace = confirm_replace
-        self._job: _Job | None = None
         self._status_bar: QStatusBar | None = None
         self._actions: Actions | None = None
         self.worker = worker if worker is not None else NarrationWorker()
-        self._thread = WorkerThread(self.worker, "narrlocal-narration")
+        self.jobs: JobController[_Job] = JobController(
+            self,
+            self.worker,
+            "narrlocal-narration",
+            status_ms=STATUS_MS,
+            on_failed=self._on_failed,
+            on_end=self.streaming_cleared.emit,
+        )
 
         self._transcribe.connect(self.worker.transcribe)
         self._import.connect(self.worker.import_file)
@@ -137,9 +149,6 @@ class NarrationCommands(QObject):
         self.worker.narration_ready.connect(self._on_narration)
         self.worker.phrases_ready.connect(self._on_phrases)
         self.worker.stage_started.connect(self._on_stage)
-        self.worker.progressed.connect(self._on_progress)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.cancelled.connect(self._on_cancelled)
 
     # -- wiring helper -------------------------------------------------------------------------
     def attach(
@@ -155,7 +164,7 @@ class NarrationCommands(QObject):
         actions.extract_phrases.triggered.connect(self.extract_again)
         actions.cancel_narration.triggered.connect(self.cancel)
         self._actions = actions
-        self.busy_changed.connect(self._enable_actions)
+        self.jobs.busy_changed.connect(self._enable_actions)
         self._enable_actions(self.busy)
 
         panel.transcribe_requested.connect(self.transcribe)
@@ -163,22 +172,17 @@ class NarrationCommands(QObject):
         panel.extract_requested.connect(self.extract_again)
         self.segment_recognized.connect(panel.append_streaming_segment)
         self.streaming_cleared.connect(panel.clear_streaming)
-        self.busy_changed.connect(panel.set_busy)
+        self.jobs.busy_changed.connect(panel.set_busy)
 
-        self.stage_started.connect(progress.begin)
-        self.progressed.connect(progress.update)
-        self.ended.connect(progress.end)
-        progress.cancel_requested.connect(self.cancel)
-
+        self.jobs.attach(progress, status_bar, self.cancel)
         self._status_bar = status_bar
-        self.status_reported.connect(self._show_status)
         # A tooltip holds a result's details only while its message is shown.
         status_bar.messageChanged.connect(self._forget_details)
 
     # -- requests ------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._job is not None
+        return self.jobs.busy
 
     @Slot()
     def transcribe(self) -> None:
@@ -189,7 +193,9 @@ class NarrationCommands(QObject):
         if not self._may_replace():
             return
         job = self._begin(TRANSCRIBE, f"Transcribing '{Path(video).name}'…", video=video)
-        self._transcribe.emit(job.id, video, asr_options(self._preferences.prefs))
+        self._transcribe.emit(
+            TranscribeRequest(job.id, video, asr_options(self._preferences.prefs))
+        )
 
     @Slot()
     def import_transcript(self) -> None:
@@ -210,7 +216,9 @@ class NarrationCommands(QObject):
         project_video = self._document.project.video
         duration = project_video.duration if project_video is not None else None
         job = self._begin(IMPORT, f"Importing '{Path(path).name}'…", video=video)
-        self._import.emit(job.id, str(path), video or "", -1.0 if duration is None else duration)
+        self._import.emit(
+            ImportRequest(job.id, str(path), video or "", -1.0 if duration is None else duration)
+        )
 
     @Slot()
     def extract_again(self) -> None:
@@ -219,83 +227,60 @@ class NarrationCommands(QObject):
             dialogs.show_error(self._window, NO_NARRATION)
             return
         job = self._begin(EXTRACT, "Splitting the narration into phrases…", narration=narration)
-        self._extract.emit(job.id, narration)
+        self._extract.emit(ExtractRequest(job.id, narration))
 
     @Slot()
     def cancel(self) -> None:
         """Stop the running job; the project stays as it was."""
-        if self._job is None:
-            return
-        self.worker.cancel_current()
-        self._end()
-        self.status_reported.emit("Narration job cancelled; nothing was changed.")
+        if self.jobs.cancel() is not None:
+            self.jobs.report("Narration job cancelled; nothing was changed.")
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop the running job and join the worker's thread; False if it did not stop."""
-        self._job = None
-        return self._thread.shutdown(timeout_ms)
+        return self.jobs.shutdown(timeout_ms)
 
     # -- results -------------------------------------------------------------------------------
-    @Slot(int, object)
-    def _on_segment(self, job_id: int, segment: object) -> None:
-        if self._is_current(job_id):
-            self.segment_recognized.emit(segment)
+    @Slot(SegmentRecognized)
+    def _on_segment(self, recognized: SegmentRecognized) -> None:
+        if self.jobs.current(recognized.job_id) is not None:
+            self.segment_recognized.emit(recognized.segment)
 
-    @Slot(int, str)
-    def _on_stage(self, job_id: int, text: str) -> None:
-        if self._is_current(job_id):
-            self.stage_started.emit(text)
+    @Slot(StageStarted)
+    def _on_stage(self, stage: StageStarted) -> None:
+        if self.jobs.current(stage.job_id) is not None:
+            self.jobs.stage_started.emit(stage.text)
 
-    @Slot(int, float)
-    def _on_progress(self, job_id: int, fraction: float) -> None:
-        if self._is_current(job_id):
-            self.progressed.emit(fraction)
-
-    @Slot(int, object, object, object)
-    def _on_narration(
-        self,
-        job_id: int,
-        transcript: Transcript,
-        phrases: tuple[Phrase, ...],
-        notes: tuple[str, ...],
-    ) -> None:
-        job = self._job
-        if job is None or job.id != job_id:
+    @Slot(NarrationReady)
+    def _on_narration(self, ready: NarrationReady) -> None:
+        job = self.jobs.current(ready.job_id)
+        if job is None:
             return
-        self._end()
+        self.jobs.end()
         if job.video is not None and self._video_path() != job.video:
-            self.status_reported.emit(f"{job.undo_text}: another video is open now; discarded.")
+            self.jobs.report(f"{job.undo_text}: another video is open now; discarded.")
             return
-        narration = transcript.narration
-        self._document.apply(job.undo_text, set_transcript, narration, tuple(phrases))
-        self._report(job.undo_text, narration, len(phrases), tuple(notes))
+        narration = ready.transcript.narration
+        phrases = tuple(ready.phrases)
+        self._document.apply(job.undo_text, set_transcript, narration, phrases)
+        self._report(job.undo_text, narration, len(phrases), tuple(ready.notes))
 
-    @Slot(int, object)
-    def _on_phrases(self, job_id: int, phrases: tuple[Phrase, ...]) -> None:
-        job = self._job
-        if job is None or job.id != job_id:
+    @Slot(PhrasesReady)
+    def _on_phrases(self, ready: PhrasesReady) -> None:
+        job = self.jobs.current(ready.job_id)
+        if job is None:
             return
-        self._end()
+        self.jobs.end()
         if self._document.project.narration != job.narration:
-            self.status_reported.emit(
+            self.jobs.report(
                 "The narration changed while its phrases were extracted; run Extract Phrases Again."
             )
             return
-        self._document.apply(job.undo_text, set_phrases, tuple(phrases))
-        self.status_reported.emit(f"{job.undo_text}: {len(phrases)} phrases.")
+        phrases = tuple(ready.phrases)
+        self._document.apply(job.undo_text, set_phrases, phrases)
+        self.jobs.report(f"{job.undo_text}: {len(phrases)} phrases.")
 
-    @Slot(int, str)
-    def _on_failed(self, job_id: int, message: str) -> None:
-        if self._is_current(job_id):
-            self._end()
-            dialogs.show_error(self._window, message)
-
-    @Slot(int)
-    def _on_cancelled(self, job_id: int) -> None:
-        # Reached only when the worker stopped on its own (shutting down): a cancel from
-        # here already ended the job and made this id stale.
-        if self._is_current(job_id):
-            self._end()
+    def _on_failed(self, _job: _Job, message: str) -> None:
+        dialogs.show_error(self._window, message)
 
     # -- internals -----------------------------------------------------------------------------
     def _begin(
@@ -305,24 +290,9 @@ class NarrationCommands(QObject):
         video: str | None = None,
         narration: Narration | None = None,
     ) -> _Job:
-        # Asking for a new id makes the running job stale: it stops at its next check.
-        job = _Job(self.worker.jobs.next(), undo_text, video, narration)
-        was_busy = self._job is not None
-        self._job = job
+        # A new job id makes the running job stale: it stops at its next check.
         self.streaming_cleared.emit()
-        self.stage_started.emit(text)
-        if not was_busy:
-            self.busy_changed.emit(True)
-        return job
-
-    def _end(self) -> None:
-        self._job = None
-        self.streaming_cleared.emit()
-        self.ended.emit()
-        self.busy_changed.emit(False)
-
-    def _is_current(self, job_id: int) -> bool:
-        return self._job is not None and self._job.id == job_id
+        return self.jobs.start(lambda job_id: _Job(job_id, undo_text, video, narration), text)
 
     def _may_replace(self) -> bool:
         if not self._document.project.narration.segments:
@@ -345,7 +315,7 @@ class NarrationCommands(QObject):
     ) -> None:
         for note in notes:
             log.info("%s: %s", what, note)
-        self.status_reported.emit(result_summary(what, narration, phrases, notes))
+        self.jobs.report(result_summary(what, narration, phrases, notes))
         if len(notes) > 1 and self._status_bar is not None:
             shown = "\n".join(notes[:_TOOLTIP_NOTES])
             if len(notes) > _TOOLTIP_NOTES:
@@ -360,11 +330,6 @@ class NarrationCommands(QObject):
             for action in (a.transcribe, a.import_transcript, a.extract_phrases):
                 action.setEnabled(not busy)
             a.cancel_narration.setEnabled(busy)
-
-    @Slot(str)
-    def _show_status(self, message: str) -> None:
-        if self._status_bar is not None:
-            self._status_bar.showMessage(message, STATUS_MS)
 
     @Slot(str)
     def _forget_details(self, _message: str) -> None:

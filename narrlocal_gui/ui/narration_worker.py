@@ -33,7 +33,7 @@ from narrlocal_gui.narration.phrases import extract_phrases, load_nlp
 from narrlocal_gui.narration.transcript_json import Transcript
 from narrlocal_gui.narration.transcripts.reader import read_transcript
 from narrlocal_gui.progress import CancelCallback, Cancelled, ProgressCallback
-from narrlocal_gui.ui.worker_thread import ProgressThrottle, Worker
+from narrlocal_gui.ui.worker_thread import JobProgressed, ProgressThrottle, StageStarted, Worker
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,10 @@ class _Stages:
     job_id: int
 
     def begin(self, text: str) -> ProgressCallback:
-        self.worker.stage_started.emit(self.job_id, text)
-        return ProgressThrottle(lambda f: self.worker.progressed.emit(self.job_id, f))
+        self.worker.stage_started.emit(StageStarted(self.job_id, text))
+        return ProgressThrottle(
+            lambda f: self.worker.progressed.emit(JobProgressed(self.job_id, f))
+        )
 
 
 def transcription_note(transcript: Transcript, seconds: float) -> str:
@@ -84,16 +86,69 @@ def transcription_note(transcript: Transcript, seconds: float) -> str:
     return note
 
 
+@dataclass(frozen=True, slots=True)
+class TranscribeRequest:
+    """Recognise the speech in the video at ``path``."""
+
+    job_id: int
+    path: str
+    options: AsrOptions
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRequest:
+    """Read a transcript file; ``video_path`` is "" when no video is open,
+    ``media_duration`` negative when unknown."""
+
+    job_id: int
+    transcript_path: str
+    video_path: str
+    media_duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractRequest:
+    """Split ``narration`` into phrases again."""
+
+    job_id: int
+    narration: Narration
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRecognized:
+    """A segment of speech, streamed while transcribing."""
+
+    job_id: int
+    segment: Segment
+
+
+@dataclass(frozen=True, slots=True)
+class NarrationReady:
+    """A job's transcript, its phrases and notes for the user."""
+
+    job_id: int
+    transcript: Transcript
+    phrases: tuple[Phrase, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PhrasesReady:
+    """The phrases an extraction found."""
+
+    job_id: int
+    phrases: tuple[Phrase, ...]
+
+
 class NarrationWorker(Worker):
     """Slots ``transcribe``, ``align``, ``import_file`` and ``extract``; results tagged with
     the request's job id (``jobs`` numbers them; a new request makes the running one stale).
     """
 
-    segment_recognized = Signal(int, object)  # job id, Segment (streamed while transcribing)
-    # job id, Transcript, tuple[Phrase, ...], tuple[str, ...] notes for the user
-    narration_ready = Signal(int, object, object, object)
-    phrases_ready = Signal(int, object)  # job id, tuple[Phrase, ...]
-    stage_started = Signal(int, str)  # job id, what the job does now; progress restarts at 0
+    segment_recognized = Signal(SegmentRecognized)
+    narration_ready = Signal(NarrationReady)
+    phrases_ready = Signal(PhrasesReady)
+    stage_started = Signal(StageStarted)
 
     def __init__(self, load_engine: EngineLoader | None = None) -> None:
         super().__init__()
@@ -103,9 +158,10 @@ class NarrationWorker(Worker):
         self._nlp: object | None = None
 
     # -- requests ------------------------------------------------------------------------------
-    @Slot(int, str, object)
-    def transcribe(self, job_id: int, path: str, options: AsrOptions) -> None:
-        """Recognise the speech in ``path``'s audio, streaming segments, then the phrases."""
+    @Slot(TranscribeRequest)
+    def transcribe(self, request: TranscribeRequest) -> None:
+        """Recognise the speech in the video's audio, streaming segments, then the phrases."""
+        job_id, path, options = request.job_id, request.path, request.options
         stages = _Stages(self, job_id)
 
         def work(_progress: ProgressCallback, cancel: CancelCallback) -> _Result:
@@ -118,7 +174,7 @@ class NarrationWorker(Worker):
 
             def on_segment(segment: Segment) -> None:
                 if not self.should_stop(job_id):
-                    self.segment_recognized.emit(job_id, segment)
+                    self.segment_recognized.emit(SegmentRecognized(job_id, segment))
 
             started = time.monotonic()
             transcript = engine.transcribe(
@@ -142,14 +198,11 @@ class NarrationWorker(Worker):
             job_id, work, f"Cannot align the text to '{Path(path).name}': unexpected error"
         )
 
-    @Slot(int, str, str, float)
-    def import_file(
-        self, job_id: int, transcript_path: str, video_path: str, media_duration: float
-    ) -> None:
-        """Read a transcript file (aligned to ``video_path``'s audio when it is plain text).
-
-        ``video_path`` is "" when no video is open, ``media_duration`` negative when unknown.
-        """
+    @Slot(ImportRequest)
+    def import_file(self, request: ImportRequest) -> None:
+        """Read a transcript file (aligned to the video's audio when it is plain text)."""
+        job_id, transcript_path = request.job_id, request.transcript_path
+        video_path, media_duration = request.video_path, request.media_duration
         stages = _Stages(self, job_id)
         name = Path(transcript_path).name
 
@@ -170,9 +223,10 @@ class NarrationWorker(Worker):
 
         self._report(job_id, work, f"Cannot import '{name}': unexpected error")
 
-    @Slot(int, object)
-    def extract(self, job_id: int, narration: Narration) -> None:
-        """Split ``narration`` into phrases again (after the user edited its text)."""
+    @Slot(ExtractRequest)
+    def extract(self, request: ExtractRequest) -> None:
+        """Split the narration into phrases again (after the user edited its text)."""
+        job_id, narration = request.job_id, request.narration
         stages = _Stages(self, job_id)
         phrases = self.run_job(
             job_id,
@@ -180,7 +234,7 @@ class NarrationWorker(Worker):
             "Cannot split the narration into phrases: unexpected error",
         )
         if phrases is not None:
-            self.phrases_ready.emit(job_id, phrases)
+            self.phrases_ready.emit(PhrasesReady(job_id, phrases))
 
     # -- stages --------------------------------------------------------------------------------
     def _engine_for(self, options: AsrOptions, stages: _Stages) -> SpeechEngine:
@@ -221,7 +275,9 @@ class NarrationWorker(Worker):
     ) -> None:
         result = self.run_job(job_id, work, unexpected)
         if result is not None:
-            self.narration_ready.emit(job_id, result.transcript, result.phrases, result.notes)
+            self.narration_ready.emit(
+                NarrationReady(job_id, result.transcript, result.phrases, result.notes)
+            )
 
     def release(self) -> None:
         self._engine = self._engine_key = None

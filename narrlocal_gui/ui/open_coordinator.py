@@ -29,10 +29,10 @@ from narrlocal_gui.core.model import DisplaySettings, Project, VideoRef
 from narrlocal_gui.core.project_io import looks_like_project
 from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES
 from narrlocal_gui.media.media_info import MediaInfo
-from narrlocal_gui.ui.audio_worker import AudioWorker
-from narrlocal_gui.ui.media_worker import MediaWorker
-from narrlocal_gui.ui.project_worker import ProjectWorker
-from narrlocal_gui.ui.worker_thread import WorkerThread
+from narrlocal_gui.ui.audio_worker import AudioDecoded, AudioWorker, Waveform
+from narrlocal_gui.ui.media_worker import MediaOpened, MediaWorker
+from narrlocal_gui.ui.project_worker import ProjectLoaded, ProjectWorker
+from narrlocal_gui.ui.worker_thread import FileJob, JobFailed, JobProgressed, WorkerThread
 
 log = logging.getLogger(__name__)
 
@@ -90,20 +90,20 @@ class _Pending:
 
 
 class OpenCoordinator(QObject):
-    opened = Signal(object)  # OpenedDocument
+    opened = Signal(OpenedDocument)
     failed = Signal(str)  # nothing changed; the reason, for a dialog
     started = Signal(str)  # a cancellable task began: what it is doing
     progressed = Signal(float)  # its fraction done, or -1 for "busy"
     ended = Signal()
-    audio_loaded = Signal(object, object, object)  # AudioTrack | None, mins, maxs
+    audio_loaded = Signal(Waveform)
     audio_failed = Signal(str)
 
     # Requests to the workers; queued, because the workers live in other threads.
-    _open_media = Signal(int, str)
+    _open_media = Signal(FileJob)
     _close_media = Signal()
-    _load_project = Signal(int, str)
+    _load_project = Signal(FileJob)
     _make_demo = Signal(int)
-    _load_audio = Signal(int, str)
+    _load_audio = Signal(FileJob)
     _cache_bytes = Signal(int)
 
     def __init__(
@@ -159,12 +159,12 @@ class OpenCoordinator(QObject):
 
     def open_project(self, path: Path) -> None:
         self._begin(_Pending(_Kind.PROJECT, Path(path)), f"Opening '{Path(path).name}'…")
-        self._load_project.emit(self.project_worker.jobs.next(), str(path))
+        self._load_project.emit(FileJob(self.project_worker.jobs.next(), str(path)))
 
     def recover(self, path: Path) -> None:
         """Open an autosaved untitled project; it stays untitled, autosaving where it was."""
         self._begin(_Pending(_Kind.RECOVERY, Path(path)), f"Recovering '{Path(path).name}'…")
-        self._load_project.emit(self.project_worker.jobs.next(), str(path))
+        self._load_project.emit(FileJob(self.project_worker.jobs.next(), str(path)))
 
     def open_demo(self) -> None:
         self._begin(_Pending(_Kind.DEMO, None), "Preparing the demo project…")
@@ -188,7 +188,7 @@ class OpenCoordinator(QObject):
 
     def load_audio(self, path: Path) -> None:
         """Decode the sound of ``path`` (the video now open) in the background."""
-        self._load_audio.emit(self.audio_worker.jobs.next(), str(path))
+        self._load_audio.emit(FileJob(self.audio_worker.jobs.next(), str(path)))
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop every engine and join its thread; False if one did not stop in time."""
@@ -211,7 +211,7 @@ class OpenCoordinator(QObject):
 
     def _request_media(self, path: Path) -> None:
         self.progressed.emit(-1.0)
-        self._open_media.emit(self.media_worker.jobs.next(), str(path))
+        self._open_media.emit(FileJob(self.media_worker.jobs.next(), str(path)))
 
     def _finish(self, document: OpenedDocument) -> None:
         self._pending = None
@@ -222,19 +222,19 @@ class OpenCoordinator(QObject):
         else:
             # Make any decode still running for the previous video stale.
             self.audio_worker.cancel_current()
-            empty = np.zeros(0, dtype=np.float32)
-            self.audio_loaded.emit(None, empty, empty)
+            self.audio_loaded.emit(Waveform.silent())
 
     def _fail(self, message: str) -> None:
         self._pending = None
         self.ended.emit()
         self.failed.emit(message)
 
-    @Slot(int, object, object)
-    def _on_project_loaded(self, job_id: int, project: Project, path: Path) -> None:
+    @Slot(ProjectLoaded)
+    def _on_project_loaded(self, loaded: ProjectLoaded) -> None:
         pending = self._pending
-        if pending is None or not self.project_worker.jobs.is_current(job_id):
+        if pending is None or not self.project_worker.jobs.is_current(loaded.job_id):
             return
+        project, path = loaded.project, loaded.path
         pending.project = project
         pending.project_path = path
         if project.video is None:
@@ -243,34 +243,34 @@ class OpenCoordinator(QObject):
         self.started.emit(f"Opening the video of '{path.name}'…")
         self._request_media(Path(project.video.path))
 
-    @Slot(int, str)
-    def _on_project_failed(self, job_id: int, message: str) -> None:
-        if self._pending is not None and self.project_worker.jobs.is_current(job_id):
-            self._fail(message)
+    @Slot(JobFailed)
+    def _on_project_failed(self, failure: JobFailed) -> None:
+        if self._pending is not None and self.project_worker.jobs.is_current(failure.job_id):
+            self._fail(failure.message)
 
-    @Slot(int, float)
-    def _on_project_progress(self, job_id: int, fraction: float) -> None:
-        if self._pending is not None and self.project_worker.jobs.is_current(job_id):
-            self.progressed.emit(fraction)
+    @Slot(JobProgressed)
+    def _on_project_progress(self, report: JobProgressed) -> None:
+        if self._pending is not None and self.project_worker.jobs.is_current(report.job_id):
+            self.progressed.emit(report.fraction)
 
-    @Slot(int, object, object)
-    def _on_media_opened(
-        self, job_id: int, info: MediaInfo, frame_times: npt.NDArray[np.float64]
-    ) -> None:
+    @Slot(MediaOpened)
+    def _on_media_opened(self, opened: MediaOpened) -> None:
         pending = self._pending
-        if pending is None or not self.media_worker.jobs.is_current(job_id):
+        if pending is None or not self.media_worker.jobs.is_current(opened.job_id):
             return
+        info, frame_times = opened.info, opened.frame_times
         project = pending.project
         if project is None:
             # A video opened on its own becomes a new, untitled project.
             project = project_for_video(pending.source or info.path, info, self.default_duration)
         self._finish(self._document(pending, project, info, frame_times))
 
-    @Slot(int, str)
-    def _on_media_failed(self, job_id: int, message: str) -> None:
+    @Slot(JobFailed)
+    def _on_media_failed(self, failure: JobFailed) -> None:
         pending = self._pending
-        if pending is None or not self.media_worker.jobs.is_current(job_id):
+        if pending is None or not self.media_worker.jobs.is_current(failure.job_id):
             return
+        message = failure.message
         if pending.project is None:  # a video on its own: nothing opens
             self._fail(message)
             return
@@ -278,20 +278,20 @@ class OpenCoordinator(QObject):
         self.release_media()
         self._finish(self._document(pending, pending.project, None, None, warning=message))
 
-    @Slot(int, float)
-    def _on_media_progress(self, job_id: int, fraction: float) -> None:
-        if self._pending is not None and self.media_worker.jobs.is_current(job_id):
-            self.progressed.emit(fraction)
+    @Slot(JobProgressed)
+    def _on_media_progress(self, report: JobProgressed) -> None:
+        if self._pending is not None and self.media_worker.jobs.is_current(report.job_id):
+            self.progressed.emit(report.fraction)
 
-    @Slot(int, object, object, object)
-    def _on_audio_finished(self, job_id: int, track: object, mins: object, maxs: object) -> None:
-        if self.audio_worker.jobs.is_current(job_id):
-            self.audio_loaded.emit(track, mins, maxs)
+    @Slot(AudioDecoded)
+    def _on_audio_finished(self, decoded: AudioDecoded) -> None:
+        if self.audio_worker.jobs.is_current(decoded.job_id):
+            self.audio_loaded.emit(decoded.waveform)
 
-    @Slot(int, str)
-    def _on_audio_failed(self, job_id: int, message: str) -> None:
-        if self.audio_worker.jobs.is_current(job_id):
-            self.audio_failed.emit(message)
+    @Slot(JobFailed)
+    def _on_audio_failed(self, failure: JobFailed) -> None:
+        if self.audio_worker.jobs.is_current(failure.job_id):
+            self.audio_failed.emit(failure.message)
 
     @staticmethod
     def _document(

@@ -17,6 +17,8 @@ other case the wall clock does, and ``clock_source_changed`` says why.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -28,6 +30,7 @@ from narrlocal_gui.core.visibility import visible_indicators
 from narrlocal_gui.media.audio import AudioTrack
 from narrlocal_gui.media.audio_output import AudioOutput, create_audio_output
 from narrlocal_gui.media.media_info import MediaInfo
+from narrlocal_gui.ui.media_worker import Rendered, RenderFailed, RenderRequest
 from narrlocal_gui.ui.worker_thread import JobCounter
 
 #: Poll interval while playing: well under a frame at 60 fps, so no frame is shown late.
@@ -41,14 +44,22 @@ CLOCK_MUTED = "wall clock — muted"
 CLOCK_NO_TRACK = "wall clock — no audio track"
 
 
+# eq=False: arrays do not compare to one bool.
+@dataclass(frozen=True, slots=True, eq=False)
+class ShownFrame:
+    """The picture for the view: HxWx3 uint8 RGB, or None when there is no video."""
+
+    picture: npt.NDArray[np.uint8] | None
+
+
 class PlayerController(QObject):
     position_changed = Signal(float, int)  # seconds, frame index
-    frame_shown = Signal(object)  # HxWx3 uint8 RGB array, or None when there is no video
+    frame_shown = Signal(ShownFrame)
     playing_changed = Signal(bool)
     rate_changed = Signal(float)  # the clock's rate: negative in reverse (J), up to 8x (L)
-    active_indicators_changed = Signal(object)  # frozenset[str] of indicator ids
+    active_indicators_changed = Signal(frozenset)  # frozenset[str] of indicator ids
     clock_source_changed = Signal(str)
-    render_requested = Signal(int, float, object)  # job id, t, Project
+    render_requested = Signal(RenderRequest)
     render_error = Signal(str)
 
     def __init__(
@@ -161,7 +172,7 @@ class PlayerController(QObject):
         self._reported_index = -2
         self._dirty = True
         if not self.has_media:
-            self.frame_shown.emit(None)
+            self.frame_shown.emit(ShownFrame(None))
         self._sync_audio()
         self._publish(force=True)
 
@@ -275,22 +286,22 @@ class PlayerController(QObject):
         self._output.close()
 
     # -- render results (from the media worker) ---------------------------------------------
-    @Slot(int, float, int, object)
-    def on_rendered(self, job_id: int, t: float, frame_index: int, image: object) -> None:
-        if job_id != self._in_flight:
+    @Slot(Rendered)
+    def on_rendered(self, rendered: Rendered) -> None:
+        if rendered.job_id != self._in_flight:
             return
         self._in_flight = None
         if not self._dirty:
-            self.frame_shown.emit(image)
+            self.frame_shown.emit(ShownFrame(rendered.picture))
         self._want_render()
 
-    @Slot(int, str)
-    def on_render_failed(self, job_id: int, message: str) -> None:
-        if job_id != self._in_flight:
+    @Slot(RenderFailed)
+    def on_render_failed(self, failure: RenderFailed) -> None:
+        if failure.job_id != self._in_flight:
             return
         self._in_flight = None
-        if message:
-            self.render_error.emit(message)
+        if failure.message:
+            self.render_error.emit(failure.message)
         # No retry of the same frame: the next frame change asks again.
 
     # -- internals ---------------------------------------------------------------------------
@@ -398,4 +409,4 @@ class PlayerController(QObject):
         self._in_flight = job
         self._requested_index = index
         self._dirty = False
-        self.render_requested.emit(job, t, self._project)
+        self.render_requested.emit(RenderRequest(job, t, self._project))

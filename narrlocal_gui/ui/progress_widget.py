@@ -8,20 +8,11 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from narrlocal_gui.core.time_format import format_eta
+
 #: No estimate before this much time and progress: early rates are mostly start-up cost.
 _ETA_MIN_SECONDS = 1.0
 _ETA_MIN_FRACTION = 0.02
-
-
-def format_eta(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"about {seconds} s left"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"about {minutes} min {secs:02d} s left"
-    hours, minutes = divmod(minutes, 60)
-    return f"about {hours} h {minutes:02d} min left"
 
 
 def estimate_remaining(elapsed: float, fraction: float) -> float | None:

@@ -8,33 +8,45 @@ from __future__ import annotations
 
 import importlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Signal, Slot
 
+from narrlocal_gui.core.model import Project
 from narrlocal_gui.core.project_io import load_project
 from narrlocal_gui.progress import CancelCallback, Cancelled, ProgressCallback
-from narrlocal_gui.ui.worker_thread import Worker
+from narrlocal_gui.ui.worker_thread import FileJob, JobFailed, Worker
 
 log = logging.getLogger(__name__)
 
 DEMO_UNAVAILABLE = "The demo project is not available in this installation."
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectLoaded:
+    """A project read from the file at ``path``."""
+
+    job_id: int
+    project: Project
+    path: Path
+
+
 class ProjectWorker(Worker):
     """Slots ``load`` and ``make_demo``; results tagged with the request's job id."""
 
-    loaded = Signal(int, object, object)  # job id, Project, Path of the project file
+    loaded = Signal(ProjectLoaded)
 
-    @Slot(int, str)
-    def load(self, job_id: int, path: str) -> None:
+    @Slot(FileJob)
+    def load(self, request: FileJob) -> None:
+        job_id, path = request.job_id, request.path
         project = self.run_job(
             job_id,
             lambda _progress, _cancel: load_project(Path(path)),
             f"Cannot open '{Path(path).name}': unexpected error",
         )
         if project is not None:
-            self.loaded.emit(job_id, project, Path(path))
+            self.loaded.emit(ProjectLoaded(job_id, project, Path(path)))
 
     @Slot(int)
     def make_demo(self, job_id: int) -> None:
@@ -44,7 +56,7 @@ class ProjectWorker(Worker):
             demo = importlib.import_module("narrlocal_gui.demo")
         except ImportError:
             log.exception("the demo module cannot be imported")
-            self.failed.emit(job_id, DEMO_UNAVAILABLE)
+            self.failed.emit(JobFailed(job_id, DEMO_UNAVAILABLE))
             return
 
         def work(progress: ProgressCallback, cancel: CancelCallback) -> Path:
@@ -59,4 +71,4 @@ class ProjectWorker(Worker):
 
         path = self.run_job(job_id, work, DEMO_UNAVAILABLE.removesuffix("."))
         if path is not None:
-            self.load(job_id, str(path))
+            self.load(FileJob(job_id, str(path)))

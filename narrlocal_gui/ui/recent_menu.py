@@ -18,7 +18,7 @@ def _label(number: int, path: Path) -> str:
 class RecentMenu(QMenu):
     """Shows the paths it is given; emits the one chosen."""
 
-    path_chosen = Signal(object)  # Path
+    path_chosen = Signal(Path)
     clear_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:

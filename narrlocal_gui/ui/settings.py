@@ -329,7 +329,7 @@ def load_window_state(settings: QSettings) -> tuple[QByteArray | None, QByteArra
 class PreferencesStore(QObject):
     """The current preferences, saved whenever they change, for the window to share."""
 
-    changed = Signal(object)  # Preferences
+    changed = Signal(Preferences)
 
     def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)

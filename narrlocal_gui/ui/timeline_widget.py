@@ -2,7 +2,8 @@
 
 Everything but the playhead (and the emphasis on indicators visible now) is painted once into
 a cached pixmap, so following playback at 60 Hz only repaints two thin strips: the playhead's
-old and new place.
+old and new place. The layout of the rows and all the painting are in
+:mod:`narrlocal_gui.ui.timeline_paint`; this widget keeps the state and handles input.
 
 View state is a left-edge time and a zoom in pixels per second. The whole clip always fits at
 the smallest zoom; the largest shows a frame as ~50 px (20 ms per 50 px without a frame rate).
@@ -22,132 +23,58 @@ import bisect
 import html
 import math
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QFontMetricsF,
     QHelpEvent,
     QHideEvent,
-    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPalette,
-    QPen,
     QPixmap,
-    QPolygonF,
     QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QScrollBar, QSizePolicy, QToolTip, QWidget
 
-from narrlocal_gui.core.lanes import assign_lanes
-from narrlocal_gui.core.model import Indicator, Phrase, Project
+from narrlocal_gui.core.model import Phrase, Project
 from narrlocal_gui.core.range_marks import InOutMarks
-from narrlocal_gui.core.visibility import display_span
-
-_PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied
-
-GUTTER = 76  # row names on the left
-RULER_H = 22
-PHRASE_H = 26
-INDICATOR_H = 18
-LANE_H = 13  # each lane when indicators overlap and are stacked
-ROW_GAP = 2
-MIN_WAVE_H = 36
-TINY_BLOCK_PX = 8.0  # narrower blocks are drawn as plain fills
-EDGE_GRAB_PX = 5.0  # a phrase edge can be grabbed this close to it
-MIN_PHRASE_S = 0.05  # an edge drag leaves a phrase at least this long (one frame when known)
-
-KEY_PX = 4.5  # half the width of a correction's diamond
-MODEL_KEY_PX = 3.0  # half the width of a model point's diamond
-MIN_KEY_GAP_PX = 4.0  # model points closer than this to the last one drawn are skipped
-
-MAX_PX_PER_FRAME = 50.0
-FALLBACK_FRAME_S = 0.02  # zoom limit stand-in while the frame rate is unknown
-FOLLOW_PAUSE_S = 3.0  # after the user scrolls or zooms, the view stays put this long
-WHEEL_ZOOM_PER_NOTCH = 1.25
-
-#: Ruler steps: (labelled step in seconds, unlabelled subdivisions of it).
-_RULER_STEPS: tuple[tuple[float, int], ...] = (
-    (0.001, 5),
-    (0.002, 4),
-    (0.005, 5),
-    (0.01, 5),
-    (0.02, 4),
-    (0.05, 5),
-    (0.1, 5),
-    (0.2, 4),
-    (0.5, 5),
-    (1.0, 5),
-    (2.0, 4),
-    (5.0, 5),
-    (10.0, 5),
-    (15.0, 3),
-    (30.0, 6),
-    (60.0, 6),
-    (120.0, 4),
-    (300.0, 5),
-    (600.0, 5),
-    (900.0, 3),
-    (1800.0, 6),
-    (3600.0, 6),
+from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.core.time_format import format_span
+from narrlocal_gui.core.timeline_view import (
+    IndicatorSpan,
+    TimeAxis,
+    clamped_view,
+    follow_start,
+    indicator_spans,
+    max_px_per_s,
+    min_px_per_s,
+    retimed,
+    zoomed_view,
+)
+from narrlocal_gui.ui.selection_model import SelectionModel
+from narrlocal_gui.ui.timeline_paint import (
+    GUTTER,
+    EdgeDrag,
+    Rows,
+    TimelineScene,
+    Waveform,
+    block_rect,
+    drawn_keyframes,
+    paint_overlay,
+    render_static,
+    row_layout,
+    rows_min_height,
+    span_rect,
 )
 
-
-def format_ruler_time(seconds: float, step: float, with_hours: bool) -> str:
-    """A ruler label: as many decimals as ``step`` needs, hours only for long clips."""
-    decimals = 0 if step >= 1.0 else 1 if step >= 0.1 else 2 if step >= 0.01 else 3
-    scale = 10**decimals
-    # Count in whole label units so 59.99 never prints as "0:60".
-    units = round(max(seconds, 0.0) * scale)
-    whole, fraction = divmod(units, scale)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (
-        f"{hours}:{minutes:02d}:{secs:02d}" if with_hours else f"{minutes + 60 * hours}:{secs:02d}"
-    )
-    return f"{text}.{fraction:0{decimals}d}" if decimals else text
-
-
-def _span_text(start: float, end: float) -> str:
-    return f"{format_ruler_time(start, 0.001, False)} – {format_ruler_time(end, 0.001, False)}"
-
-
-@dataclass(frozen=True, slots=True)
-class _Rows:
-    ruler: QRectF
-    wave: QRectF
-    phrases: QRectF
-    indicators: QRectF
-    bottom: float  # where the scroll bar starts
-
-
-@dataclass(frozen=True, slots=True)
-class _EdgeDrag:
-    """A phrase edge being dragged: the phrase as it was, which edge, and the preview."""
-
-    phrase: Phrase
-    left: bool  # the start edge (else the end edge)
-    grab_dx: float  # pointer x minus the edge's x at the press, so the edge never jumps
-    start: float
-    end: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Span:
-    indicator: Indicator
-    phrase: Phrase
-    start: float
-    end: float
-    lane: int = 0  # spans that overlap in time are stacked (core.lanes)
+EDGE_GRAB_PX = 5.0  # a phrase edge can be grabbed this close to it
+FOLLOW_PAUSE_S = 3.0  # after the user scrolls or zooms, the view stays put this long
+WHEEL_ZOOM_PER_NOTCH = 1.25
 
 
 class TimelineWidget(QWidget):
@@ -159,8 +86,13 @@ class TimelineWidget(QWidget):
     phrase_clicked = Signal(str)
     phrase_retimed = Signal(str, float, float)  # phrase id, new start, new end
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, selection: SelectionModel | None = None
+    ) -> None:
+        """``selection``: the window's; without one the timeline has its own (tests)."""
         super().__init__(parent)
+        self._selection = SelectionModel(self) if selection is None else selection
+        self._selection.changed.connect(self._on_selection_changed)
         self._duration = 0.0
         self._position = 0.0
         self._fps: float | None = None
@@ -168,20 +100,15 @@ class TimelineWidget(QWidget):
         self._by_start: list[Phrase] = []  # for finding the phrases near a point
         self._starts: list[float] = []
         self._longest_phrase = 0.0
-        self._edge_drag: _EdgeDrag | None = None
-        self._spans: list[_Span] = []
+        self._edge_drag: EdgeDrag | None = None
+        self._spans: tuple[IndicatorSpan, ...] = ()
         self._lane_count = 1
         self._span_starts = np.zeros(0)
         self._span_ends = np.zeros(0)
         self._span_enabled = np.zeros(0, dtype=bool)
         self._content_end = 0.0  # where the last phrase or indicator ends
         self._active: frozenset[int] = frozenset()  # indices into _spans
-        self._selected_phrase: str | None = None
-        self._selected_indicator: str | None = None
-        self._wave_mins: npt.NDArray[np.float32] | None = None
-        self._wave_maxs: npt.NDArray[np.float32] | None = None
-        self._wave_duration = 0.0
-        self._wave_peak = 1.0
+        self._wave: Waveform | None = None
         self._marks = InOutMarks()
 
         self._view_start = 0.0
@@ -216,15 +143,7 @@ class TimelineWidget(QWidget):
                 self._cancel_edge_drag()
             else:
                 self._edge_drag = replace(self._edge_drag, phrase=current)
-        spans: list[_Span] = []
-        if project is not None:
-            phrases = {p.id: p for p in project.phrases}
-            for ind in project.indicators:
-                phrase = phrases[ind.phrase_id]
-                start, end = display_span(ind, phrase, project.display)
-                spans.append(_Span(ind, phrase, start, end))
-            lanes = assign_lanes([(span.start, span.end) for span in spans])
-            spans = [replace(span, lane=lane) for span, lane in zip(spans, lanes, strict=True)]
+        spans = indicator_spans(project)
         self._spans = spans
         self._lane_count = max((span.lane for span in spans), default=0) + 1
         self._span_starts = np.array([s.start for s in spans], dtype=np.float64)
@@ -256,30 +175,33 @@ class TimelineWidget(QWidget):
     ) -> None:
         """Envelopes (equal length, values in -1..1) evenly covering [0, duration]."""
         if mins is None or maxs is None or len(mins) == 0 or duration <= 0.0:
-            self._wave_mins = self._wave_maxs = None
-            self._wave_duration = 0.0
+            self._wave = None
         else:
             if len(mins) != len(maxs):
                 raise ValueError(f"envelopes differ in length: {len(mins)} != {len(maxs)}")
-            self._wave_mins = np.asarray(mins, dtype=np.float32)
-            self._wave_maxs = np.asarray(maxs, dtype=np.float32)
-            self._wave_duration = float(duration)
+            lows = np.asarray(mins, dtype=np.float32)
+            highs = np.asarray(maxs, dtype=np.float32)
             # Narration is often recorded quietly; scale to the loudest moment so the shape
             # of the speech is visible, but never blow silence up into noise.
-            peak = float(max(np.max(np.abs(self._wave_mins)), np.max(np.abs(self._wave_maxs))))
-            self._wave_peak = max(peak, 0.05)
+            peak = float(max(np.max(np.abs(lows)), np.max(np.abs(highs))))
+            self._wave = Waveform(lows, highs, float(duration), max(peak, 0.05))
         self._invalidate()
 
-    def set_selected_phrase(self, phrase_id: str | None) -> None:
-        if phrase_id != self._selected_phrase:
-            self._selected_phrase = phrase_id
-            self._invalidate()
+    def selection_model(self) -> SelectionModel:
+        """The selected phrase is highlighted; the selected indicator is outlined and shows
+        every keyframe (others show only corrections)."""
+        return self._selection
 
-    def set_selected_indicator(self, indicator_id: str | None) -> None:
-        """The indicator whose every keyframe is shown (others show only corrections)."""
-        if indicator_id != self._selected_indicator:
-            self._selected_indicator = indicator_id
-            self._invalidate()
+    def _on_selection_changed(self, _selection: Selection) -> None:
+        self._invalidate()
+
+    @property
+    def _selected_phrase(self) -> str | None:
+        return self._selection.selection().phrase_id
+
+    @property
+    def _selected_indicator(self) -> str | None:
+        return self._selection.selection().indicator_id
 
     def set_in_out(self, marks: InOutMarks) -> None:
         """The in and out points: the range between them is shaded, each drawn as a bracket."""
@@ -292,10 +214,11 @@ class TimelineWidget(QWidget):
 
     def keyframe_marks(self) -> list[tuple[str, float, bool]]:
         """(indicator id, time, made by a person) of the keyframes drawn in the view."""
+        scene = self._scene()
         return [
             (span.indicator.id, t, human)
             for span in self._spans
-            for t, human in self._span_keyframes(span)
+            for t, human in drawn_keyframes(scene, span)
         ]
 
     def set_position(self, t: float) -> None:
@@ -320,24 +243,19 @@ class TimelineWidget(QWidget):
     def position(self) -> float:
         return self._position
 
+    def axis(self) -> TimeAxis:
+        return TimeAxis(self._view_start, self._px_per_s, GUTTER)
+
     def visible_range(self) -> tuple[float, float]:
         """The times at the left and right edges of the rows."""
-        if self._px_per_s <= 0.0:
-            return (0.0, 0.0)
-        return (self._view_start, self._view_start + self._content_width() / self._px_per_s)
+        return self.axis().visible_range(self._content_width())
 
     def x_for_time(self, t: float) -> float:
-        return GUTTER + (t - self._view_start) * self._px_per_s
+        return self.axis().x_for_time(t)
 
     def time_at(self, x: float) -> float:
         """The time under widget x (not clamped)."""
-        if self._px_per_s <= 0.0:
-            return 0.0
-        return self._view_start + (x - GUTTER) / self._px_per_s
-
-    def zoom_to_fit(self) -> None:
-        self._fit = True
-        self._refit()
+        return self.axis().time_at(x)
 
     def zoom_by(self, factor: float, anchor_x: float | None = None) -> None:
         """Zoom in (factor > 1) or out keeping the time under ``anchor_x`` in place."""
@@ -345,9 +263,10 @@ class TimelineWidget(QWidget):
             return
         if anchor_x is None:
             anchor_x = GUTTER + self._content_width() / 2.0
-        anchor_t = self.time_at(anchor_x)
-        pps = min(max(self._px_per_s * factor, self._min_px_per_s()), self._max_px_per_s())
-        self._set_view(anchor_t - (anchor_x - GUTTER) / pps, pps)
+        start, pps = zoomed_view(
+            self.axis(), factor, anchor_x, self._min_px_per_s(), self._max_px_per_s()
+        )
+        self._set_view(start, pps)
         self._note_user_view_change()
 
     def is_fit(self) -> bool:
@@ -415,7 +334,7 @@ class TimelineWidget(QWidget):
         if edge is not None:
             grabbed, left = edge
             edge_x = self.x_for_time(grabbed.start if left else grabbed.end)
-            self._edge_drag = _EdgeDrag(grabbed, left, pos.x() - edge_x, grabbed.start, grabbed.end)
+            self._edge_drag = EdgeDrag(grabbed, left, pos.x() - edge_x, grabbed.start, grabbed.end)
             self.setCursor(Qt.CursorShape.SizeHorCursor)
             self._invalidate()  # the static layer is redrawn without the dragged block
             event.accept()
@@ -493,46 +412,49 @@ class TimelineWidget(QWidget):
         event.accept()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        scene = self._scene()
         if (
             self._cache is None
             or self._cache.deviceIndependentSize().toSize() != self.size()
             or self._cache.devicePixelRatio() != self.devicePixelRatioF()
         ):
-            self._cache = self._render_static()
+            self._cache = render_static(scene, self.devicePixelRatioF())
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._cache)
-        rows = self._rows()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setClipRect(QRectF(GUTTER, 0, self._content_width(), rows.bottom))
-        self._paint_active_spans(painter, rows)
-        self._paint_edge_drag(painter, rows)
-        self._paint_playhead(painter, rows)
+        paint_overlay(painter, scene)
         painter.end()
 
     # -- geometry ----------------------------------------------------------------------
     def _min_height(self) -> int:
-        bar_h = self._scrollbar.sizeHint().height()
-        return RULER_H + MIN_WAVE_H + PHRASE_H + INDICATOR_H + 4 * ROW_GAP + bar_h
+        return rows_min_height() + self._scrollbar.sizeHint().height()
 
     def _content_width(self) -> int:
         return max(self.width() - GUTTER, 1)
 
-    def _rows(self) -> _Rows:
-        width = float(self.width())
+    def _rows(self) -> Rows:
         bottom = float(self.height() - self._scrollbar.sizeHint().height())
-        # Stacked lanes take their height from the waveform, which keeps its minimum.
-        room = bottom - (RULER_H + MIN_WAVE_H + PHRASE_H + 3 * ROW_GAP) - ROW_GAP
-        wanted = INDICATOR_H if self._lane_count == 1 else self._lane_count * LANE_H
-        indicators_h = max(INDICATOR_H, min(float(wanted), room))
-        indicators_top = bottom - ROW_GAP - indicators_h
-        phrases_top = indicators_top - ROW_GAP - PHRASE_H
-        wave_top = RULER_H + ROW_GAP
-        return _Rows(
-            ruler=QRectF(0, 0, width, RULER_H),
-            wave=QRectF(0, wave_top, width, max(phrases_top - ROW_GAP - wave_top, 1.0)),
-            phrases=QRectF(0, phrases_top, width, PHRASE_H),
-            indicators=QRectF(0, indicators_top, width, indicators_h),
-            bottom=bottom,
+        return row_layout(float(self.width()), bottom, self._lane_count)
+
+    def _scene(self) -> TimelineScene:
+        """What the painting functions draw: this widget's state now."""
+        return TimelineScene(
+            palette=self.palette(),
+            width=self.width(),
+            height=self.height(),
+            content_width=self._content_width(),
+            rows=self._rows(),
+            axis=self.axis(),
+            extent=self._extent(),
+            fps=self._fps,
+            phrases=self._phrases,
+            spans=self._spans,
+            lane_count=self._lane_count,
+            selection=self._selection.selection(),
+            marks=self._marks,
+            edge_drag=self._edge_drag,
+            active=self._active,
+            position=self._position,
+            waveform=self._wave,
         )
 
     def _extent(self) -> float:
@@ -540,12 +462,10 @@ class TimelineWidget(QWidget):
         return self._duration if self._duration > 0.0 else self._content_end
 
     def _min_px_per_s(self) -> float:
-        extent = self._extent()
-        return self._content_width() / extent if extent > 0.0 else 0.0
+        return min_px_per_s(self._content_width(), self._extent())
 
     def _max_px_per_s(self) -> float:
-        frame_s = 1.0 / self._fps if self._fps else FALLBACK_FRAME_S
-        return max(MAX_PX_PER_FRAME / frame_s, self._min_px_per_s())
+        return max_px_per_s(self._fps, self._content_width(), self._extent())
 
     def _refit(self) -> None:
         self._set_view(0.0, self._min_px_per_s())
@@ -566,11 +486,7 @@ class TimelineWidget(QWidget):
                 self._scrollbar.setRange(0, 0)
             self._invalidate()
             return
-        min_pps = self._min_px_per_s()
-        px_per_s = max(px_per_s, min_pps)
-        visible = self._content_width() / px_per_s
-        start = min(max(start, 0.0), max(extent - visible, 0.0))
-        self._fit = px_per_s <= min_pps * (1.0 + 1e-9)
+        start, px_per_s, self._fit = clamped_view(start, px_per_s, extent, self._content_width())
         changed = start != self._view_start or px_per_s != self._px_per_s
         self._view_start, self._px_per_s = start, px_per_s
         content = self._content_width()
@@ -596,13 +512,10 @@ class TimelineWidget(QWidget):
             return False
         if time.monotonic() - self._last_user_view_change < FOLLOW_PAUSE_S:
             return False
-        start, end = self.visible_range()
-        if start <= self._position < end:
+        start = follow_start(self._position, *self.visible_range())
+        if start is None:
             return False
-        # Page-style: the playhead re-enters near the left edge, then runs across the view,
-        # which is far easier to read than a continuously sliding timeline.
-        lead = 0.05 * (end - start)
-        self._set_view(self._position - lead, self._px_per_s)
+        self._set_view(start, self._px_per_s)
         return True
 
     def _update_playhead_strip(self, x: float) -> None:
@@ -616,12 +529,12 @@ class TimelineWidget(QWidget):
         hits = (self._span_starts <= t) & (t < self._span_ends) & self._span_enabled
         return frozenset(int(i) for i in np.flatnonzero(hits))
 
-    def _phrase_hit(self, pos: QPointF, rows: _Rows) -> Phrase | None:
+    def _phrase_hit(self, pos: QPointF, rows: Rows) -> Phrase | None:
         if pos.x() < GUTTER:
             return None
         if rows.phrases.contains(pos):
             for phrase in reversed(self._phrases):
-                if self._block_rect(phrase.start, phrase.end, rows.phrases).contains(pos):
+                if block_rect(self.axis(), phrase.start, phrase.end, rows.phrases).contains(pos):
                     return phrase
         elif rows.indicators.contains(pos):
             span = self._span_hit(pos, rows)
@@ -637,7 +550,7 @@ class TimelineWidget(QWidget):
         last = bisect.bisect_right(self._starts, hi)
         return self._by_start[first:last]
 
-    def _edge_hit(self, pos: QPointF, rows: _Rows) -> tuple[Phrase, bool] | None:
+    def _edge_hit(self, pos: QPointF, rows: Rows) -> tuple[Phrase, bool] | None:
         """The phrase edge under ``pos``: (phrase, True for its start edge), or None.
 
         An edge is grabbed up to :data:`EDGE_GRAB_PX` outside its block, and as far inside
@@ -648,7 +561,7 @@ class TimelineWidget(QWidget):
             return None
         best: tuple[float, int, Phrase, bool] | None = None
         for phrase in self._phrases_near(pos.x()):
-            rect = self._block_rect(phrase.start, phrase.end, rows.phrases)
+            rect = block_rect(self.axis(), phrase.start, phrase.end, rows.phrases)
             inside = EDGE_GRAB_PX if rect.width() >= 3.0 * EDGE_GRAB_PX else 0.0
             under = 0 if rect.contains(pos) else 1
             for left, x in ((True, rect.left()), (False, rect.right())):
@@ -666,24 +579,18 @@ class TimelineWidget(QWidget):
             self.unsetCursor()
 
     # -- dragging phrase edges -----------------------------------------------------------
-    def _min_phrase_s(self) -> float:
-        return 1.0 / self._fps if self._fps else MIN_PHRASE_S
-
     def _drag_edge_to(self, x: float) -> None:
         drag = self._edge_drag
         if drag is None:
             return
-        view_start, view_end = self.visible_range()
-        t = min(max(self.time_at(x - drag.grab_dx), view_start), view_end)
-        if self._fps:
-            t = round(t * self._fps) / self._fps
-        limit = self._duration if self._duration > 0.0 else math.inf
-        shortest = self._min_phrase_s()
-        phrase = drag.phrase
-        if drag.left:
-            start, end = min(max(t, 0.0), max(phrase.end - shortest, 0.0)), phrase.end
-        else:
-            start, end = phrase.start, max(min(t, limit), phrase.start + shortest)
+        start, end = retimed(
+            drag.phrase,
+            drag.left,
+            self.time_at(x - drag.grab_dx),
+            self.visible_range(),
+            self._fps,
+            self._duration,
+        )
         if (start, end) != (drag.start, drag.end):
             self._edge_drag = replace(drag, start=start, end=end)
             self.update()
@@ -709,17 +616,11 @@ class TimelineWidget(QWidget):
         drag = self._edge_drag
         return None if drag is None else (drag.phrase.id, drag.start, drag.end)
 
-    def _span_hit(self, pos: QPointF, rows: _Rows) -> _Span | None:
+    def _span_hit(self, pos: QPointF, rows: Rows) -> IndicatorSpan | None:
         for span in reversed(self._spans):
-            if self._span_rect(span, rows.indicators).contains(pos):
+            if span_rect(self.axis(), span, self._lane_count, rows.indicators).contains(pos):
                 return span
         return None
-
-    def _block_rect(self, start: float, end: float, row: QRectF) -> QRectF:
-        x1 = self.x_for_time(start)
-        # Keep even a very short phrase wide enough to see and to click.
-        x2 = max(self.x_for_time(end), x1 + 4.0)
-        return QRectF(x1, row.top() + 2, x2 - x1, row.height() - 4)
 
     def _scrub_to(self, x: float) -> None:
         # Clamp to the visible part: dragging past an edge must not make the view jump.
@@ -749,7 +650,7 @@ class TimelineWidget(QWidget):
                     hint = f"<p><i>Drag to change when it {which}; Esc cancels.</i></p>"
                 return (
                     f"<p>{html.escape(phrase.text)}</p>"
-                    f"<p><tt>{_span_text(phrase.start, phrase.end)}</tt>"
+                    f"<p><tt>{format_span(phrase.start, phrase.end)}</tt>"
                     f" ({phrase.end - phrase.start:.2f} s)</p>{hint}"
                 )
             return ""
@@ -761,7 +662,7 @@ class TimelineWidget(QWidget):
             return (
                 f"<p><b>{html.escape(span.indicator.style.label)}</b>{state}</p>"
                 f"<p>{html.escape(span.phrase.text)}</p>"
-                f"<p><tt>{_span_text(span.start, span.end)}</tt></p>"
+                f"<p><tt>{format_span(span.start, span.end)}</tt></p>"
             )
         return "Click or drag to seek. Wheel scrolls, Ctrl+wheel zooms."
 
@@ -769,431 +670,3 @@ class TimelineWidget(QWidget):
     def _invalidate(self) -> None:
         self._cache = None
         self.update()
-
-    def _render_static(self) -> QPixmap:
-        dpr = self.devicePixelRatioF()
-        pixmap = QPixmap(
-            QSize(max(round(self.width() * dpr), 1), max(round(self.height() * dpr), 1))
-        )
-        pixmap.setDevicePixelRatio(dpr)
-        pixmap.fill(self.palette().color(QPalette.ColorRole.Window))
-        painter = QPainter(pixmap)
-        rows = self._rows()
-        self._paint_gutter(painter, rows)
-        content = QRectF(GUTTER, 0, self._content_width(), rows.bottom)
-        painter.setClipRect(content)
-        for row in (rows.wave, rows.phrases, rows.indicators):
-            painter.fillRect(
-                row.intersected(content), self.palette().color(QPalette.ColorRole.Base)
-            )
-        if self._extent() > 0.0:
-            self._paint_in_out_range(painter, rows)
-            self._paint_ruler(painter, rows)
-            self._paint_waveform(painter, rows.wave)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            self._paint_phrases(painter, rows.phrases)
-            self._paint_spans(painter, rows.indicators)
-            self._paint_in_out_marks(painter, rows)
-        else:
-            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(rows.wave, Qt.AlignmentFlag.AlignCenter, "No media")
-        painter.end()
-        return pixmap
-
-    def _paint_gutter(self, painter: QPainter, rows: _Rows) -> None:
-        palette = self.palette()
-        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-        font = painter.font()
-        font.setPointSizeF(font.pointSizeF() * 0.9)
-        painter.setFont(font)
-        for label, row in (
-            ("Audio", rows.wave),
-            ("Phrases", rows.phrases),
-            ("Indicators", rows.indicators),
-        ):
-            painter.drawText(
-                QRectF(8, row.top(), GUTTER - 12, row.height()),
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                label,
-            )
-        painter.setPen(palette.color(QPalette.ColorRole.Mid))
-        painter.drawLine(QPointF(GUTTER - 0.5, 0), QPointF(GUTTER - 0.5, rows.bottom))
-
-    def _ruler_step(self, metrics: QFontMetricsF) -> tuple[float, int]:
-        with_hours = self._extent() >= 3600.0
-        sample = format_ruler_time(0.0, 0.001, with_hours)
-        min_px = metrics.horizontalAdvance(sample) + 16.0
-        for step, subdivisions in _RULER_STEPS:
-            if step * self._px_per_s >= min_px:
-                return step, subdivisions
-        return _RULER_STEPS[-1]
-
-    def _paint_ruler(self, painter: QPainter, rows: _Rows) -> None:
-        palette = self.palette()
-        text_color = palette.color(QPalette.ColorRole.WindowText)
-        font = painter.font()
-        metrics = QFontMetricsF(font)
-        step, subdivisions = self._ruler_step(metrics)
-        minor = step / subdivisions
-        start, end = self.visible_range()
-        end = min(end, self._extent())
-        with_hours = self._extent() >= 3600.0
-        grid = QColor(palette.color(QPalette.ColorRole.Mid))
-        grid.setAlpha(70)
-        ruler_bottom = rows.ruler.bottom()
-        # Walk whole minor ticks by index, not by adding floats, so labels never drift.
-        first = math.floor(start / minor)
-        last = math.floor(end / minor + 1e-9)
-        tick_pen = QPen(text_color, 1.0)
-        for k in range(first, last + 1):
-            t = k * minor
-            x = round(self.x_for_time(t)) + 0.5
-            major = k % subdivisions == 0
-            if major:
-                painter.setPen(QPen(grid, 1.0))
-                painter.drawLine(QPointF(x, ruler_bottom), QPointF(x, rows.bottom))
-            painter.setPen(tick_pen)
-            tick_h = 8.0 if major else 4.0
-            painter.drawLine(QPointF(x, ruler_bottom - tick_h), QPointF(x, ruler_bottom))
-            if major:
-                label = format_ruler_time(t, step, with_hours)
-                # A label cut off by the right edge reads as a different time ("0:3").
-                if x + 3.0 + metrics.horizontalAdvance(label) <= self.width():
-                    painter.drawText(QPointF(x + 3.0, metrics.ascent() + 2.0), label)
-        painter.setPen(palette.color(QPalette.ColorRole.Mid))
-        painter.drawLine(
-            QPointF(GUTTER, ruler_bottom - 0.5), QPointF(self.width(), ruler_bottom - 0.5)
-        )
-
-    def _paint_waveform(self, painter: QPainter, row: QRectF) -> None:
-        mid = row.center().y()
-        palette = self.palette()
-        painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1.0))
-        painter.drawLine(QPointF(GUTTER, mid), QPointF(self.width(), mid))
-        # Rasterised in numpy at device resolution: one pass for any length of audio, where
-        # filling a polygon with a vertex per column costs QPainter tens of milliseconds.
-        dpr = painter.device().devicePixelRatioF()
-        width = round(self._content_width() * dpr)
-        height = round(row.height() * dpr)
-        columns = self._waveform_columns(width)
-        if columns is None or height < 1:
-            return
-        lows, highs = columns
-        centre = height / 2.0
-        scale = (centre - 2.0 * dpr) / self._wave_peak
-        top = centre - np.clip(highs, -self._wave_peak, self._wave_peak) * scale
-        bottom = centre - np.clip(lows, -self._wave_peak, self._wave_peak) * scale
-        # At least a hairline wherever there is data, so quiet speech never disappears.
-        bottom = np.maximum(bottom, top + dpr)
-        # Each pixel's alpha is the share of it the [top, bottom] span covers: smooth edges.
-        ys = np.arange(height, dtype=np.float32)[:, None]
-        coverage = np.clip(np.minimum(bottom, ys + 1.0) - np.maximum(top, ys), 0.0, 1.0)
-        fill = palette.color(QPalette.ColorRole.Highlight)
-        alpha = (coverage * 220.0).astype(np.uint32)
-        argb = (  # premultiplied, as Format_ARGB32_Premultiplied stores it in a uint32
-            (alpha << 24)
-            | ((alpha * fill.red() // 255) << 16)
-            | ((alpha * fill.green() // 255) << 8)
-            | (alpha * fill.blue() // 255)
-        ).astype(np.uint32)
-        image = QImage(argb.data, len(top), height, len(top) * 4, _PREMULTIPLIED)
-        image.setDevicePixelRatio(dpr)
-        # drawImage copies the pixels before ``argb`` can go away.
-        painter.drawImage(QPointF(GUTTER, row.top()), image)
-
-    def _waveform_columns(
-        self, count: int
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
-        """The envelope's min and max under each of ``count`` columns across the view.
-
-        None where there is no envelope. Columns past the end of the audio are left out.
-        """
-        mins, maxs = self._wave_mins, self._wave_maxs
-        if mins is None or maxs is None or self._px_per_s <= 0.0 or count < 1:
-            return None
-        n = len(mins)
-        samples_per_s = n / self._wave_duration
-        start, end = self.visible_range()
-        column_edges = start + np.arange(count + 1) * ((end - start) / count)
-        edges = np.floor(column_edges * samples_per_s).astype(np.int64)
-        covered = int(np.searchsorted(edges[:-1], n, side="left"))  # columns starting in data
-        if covered == 0:
-            return None
-        starts = np.clip(edges[:covered], 0, n - 1)
-        # reduceat reduces each [starts[i], starts[i+1]) and takes the single sample where a
-        # column is narrower than one; its last slice runs to the array's end, so it gets an
-        # explicit stop unless the view really does reach the end of the data.
-        stop = int(edges[covered])
-        indices = np.append(starts, stop) if stop < n else starts
-        lows = np.minimum.reduceat(mins, indices)[:covered]
-        highs = np.maximum.reduceat(maxs, indices)[:covered]
-        return lows, highs
-
-    def _paint_phrases(self, painter: QPainter, row: QRectF) -> None:
-        palette = self.palette()
-        start, end = self.visible_range()
-        block_fill = palette.color(QPalette.ColorRole.Button)
-        block_edge = palette.color(QPalette.ColorRole.Mid)
-        text_color = palette.color(QPalette.ColorRole.ButtonText)
-        selected_fill = palette.color(QPalette.ColorRole.Highlight)
-        selected_text = palette.color(QPalette.ColorRole.HighlightedText)
-        metrics = QFontMetricsF(painter.font())
-        selected: Phrase | None = None
-        dragged = None if self._edge_drag is None else self._edge_drag.phrase.id
-        for phrase in self._phrases:
-            if phrase.end < start or phrase.start > end or phrase.id == dragged:
-                continue
-            if phrase.id == self._selected_phrase:
-                selected = phrase  # drawn last, on top of any neighbour it overlaps
-                continue
-            self._paint_block(painter, phrase, row, metrics, block_fill, block_edge, text_color)
-        if selected is not None:
-            self._paint_block(
-                painter,
-                selected,
-                row,
-                metrics,
-                selected_fill,
-                selected_fill.lighter(130),
-                selected_text,
-            )
-
-    def _paint_block(
-        self,
-        painter: QPainter,
-        phrase: Phrase,
-        row: QRectF,
-        metrics: QFontMetricsF,
-        fill: QColor,
-        edge: QColor,
-        text_color: QColor,
-    ) -> None:
-        rect = self._block_rect(phrase.start, phrase.end, row).adjusted(0.5, 0.5, -0.5, -0.5)
-        if rect.width() < TINY_BLOCK_PX:
-            # Zoomed far out a long talk is thousands of slivers: a plain fill looks the same
-            # and costs a fraction of an outlined, rounded, antialiased shape.
-            painter.fillRect(rect, fill)
-            return
-        painter.setPen(QPen(edge, 1.0))
-        painter.setBrush(fill)
-        painter.drawRoundedRect(rect, 4.0, 4.0)
-        text_rect = rect.adjusted(5.0, 0.0, -4.0, 0.0)
-        if text_rect.width() >= metrics.averageCharWidth() * 2:
-            text = metrics.elidedText(phrase.text, Qt.TextElideMode.ElideRight, text_rect.width())
-            painter.setPen(text_color)
-            painter.drawText(
-                text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
-            )
-
-    def _lane_rect(self, span: _Span, row: QRectF) -> QRectF:
-        """The part of the indicators ``row`` that is ``span``'s lane."""
-        if self._lane_count == 1:
-            return row
-        height = row.height() / self._lane_count
-        return QRectF(row.left(), row.top() + span.lane * height, row.width(), height)
-
-    def _span_rect(self, span: _Span, row: QRectF) -> QRectF:
-        lane = self._lane_rect(span, row)
-        return self._block_rect(span.start, span.end, lane).adjusted(0.5, 0.5, -0.5, -0.5)
-
-    def _in_paint_order(self, indices: Iterable[int]) -> list[_Span]:
-        """The spans at ``indices`` in order, the selected indicator's last: it is drawn on
-        top of any span it overlaps, so its outline and keyframes are never hidden."""
-        spans = [self._spans[i] for i in sorted(indices)]
-        spans.sort(key=lambda span: span.indicator.id == self._selected_indicator)
-        return spans
-
-    def _paint_spans(self, painter: QPainter, row: QRectF) -> None:
-        start, end = self.visible_range()
-        shown = [i for i, span in enumerate(self._spans) if span.end >= start and span.start <= end]
-        ordered = self._in_paint_order(shown)
-        for span in ordered:
-            color = QColor(*span.indicator.color)
-            rect = self._span_rect(span, row)
-            if rect.width() < TINY_BLOCK_PX:
-                color.setAlpha(165 if span.indicator.enabled else 70)
-                painter.fillRect(rect, color)
-                continue
-            if span.indicator.enabled:
-                fill = QColor(color)
-                fill.setAlpha(165)
-                painter.setPen(QPen(color, 1.0))
-                painter.setBrush(fill)
-            else:
-                # Off: kept in place (so it can be found and turned back on) but plainly not shown.
-                dim = QColor(color)
-                dim.setAlpha(110)
-                painter.setPen(QPen(dim, 1.0, Qt.PenStyle.DashLine))
-                painter.setBrush(QBrush(dim, Qt.BrushStyle.BDiagPattern))
-            painter.drawRoundedRect(rect, 3.0, 3.0)
-            if span.indicator.id == self._selected_indicator:
-                self._paint_selection(painter, rect)
-        for span in ordered:
-            self._paint_keyframes(painter, span, row)
-
-    def _paint_selection(self, painter: QPainter, rect: QRectF) -> None:
-        """The selected indicator's outline: the selection colour, thicker than the outline
-        of a span being shown now, so the two can be told apart."""
-        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2.0))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(rect, 3.0, 3.0)
-
-    def _paint_active_spans(self, painter: QPainter, rows: _Rows) -> None:
-        if not self._active:
-            return
-        outline = self.palette().color(QPalette.ColorRole.WindowText)
-        active = self._in_paint_order(self._active)
-        for span in active:
-            rect = self._span_rect(span, rows.indicators).adjusted(-1.0, -1.0, 1.0, 1.0)
-            painter.setPen(QPen(outline, 1.5))
-            painter.setBrush(QColor(*span.indicator.color))
-            painter.drawRoundedRect(rect, 3.0, 3.0)
-            if span.indicator.id == self._selected_indicator:
-                self._paint_selection(painter, rect)
-            self._paint_keyframes(painter, span, rows.indicators)
-        # A selected span that is not shown now stays visible over the raised active ones.
-        for span in self._in_paint_order(range(len(self._spans))):
-            if span.indicator.id != self._selected_indicator or any(span is a for a in active):
-                continue
-            if any(span.start < other.end and other.start < span.end for other in active):
-                self._paint_selection(painter, self._span_rect(span, rows.indicators))
-                self._paint_keyframes(painter, span, rows.indicators)
-
-    def _span_keyframes(self, span: _Span) -> list[tuple[float, bool]]:
-        """(time, human) of the keyframes drawn on ``span`` in the view, thinned (module doc).
-
-        A point up to a frame before the span shows at its start (the frame on screen when
-        the phrase starts began a little earlier), as keyframe navigation goes there.
-        """
-        selected = span.indicator.id == self._selected_indicator
-        view_start, view_end = self.visible_range()
-        frame_s = self._min_phrase_s()
-        marks: list[tuple[float, bool]] = []
-        last_x = -math.inf
-        for point in span.indicator.track:
-            if not (point.human or selected):
-                continue
-            if not (span.start - frame_s < point.time < span.end):
-                continue
-            t = max(point.time, span.start)
-            if not (view_start <= t <= view_end):
-                continue
-            x = self.x_for_time(t)
-            if not point.human and x - last_x < MIN_KEY_GAP_PX:
-                continue
-            marks.append((t, point.human))
-            last_x = x
-        return marks
-
-    def _paint_keyframes(self, painter: QPainter, span: _Span, row: QRectF) -> None:
-        marks = self._span_keyframes(span)
-        if not marks:
-            return
-        y = self._lane_rect(span, row).center().y()
-        # Black and white read on every indicator colour, in light and dark themes alike.
-        model_pen = QPen(QColor(0, 0, 0, 150), 1.0)
-        human_pen = QPen(QColor(0, 0, 0), 1.0)
-        for t, human in marks:
-            x = self.x_for_time(t)
-            half = KEY_PX if human else MODEL_KEY_PX
-            diamond = QPolygonF(
-                [
-                    QPointF(x, y - half),
-                    QPointF(x + half, y),
-                    QPointF(x, y + half),
-                    QPointF(x - half, y),
-                ]
-            )
-            painter.setPen(human_pen if human else model_pen)
-            painter.setBrush(QColor(255, 255, 255) if human else Qt.BrushStyle.NoBrush)
-            painter.drawPolygon(diamond)
-
-    def _paint_edge_drag(self, painter: QPainter, rows: _Rows) -> None:
-        drag = self._edge_drag
-        if drag is None:
-            return
-        palette = self.palette()
-        fill = palette.color(QPalette.ColorRole.Highlight)
-        metrics = QFontMetricsF(painter.font())
-        preview = replace(drag.phrase, start=drag.start, end=drag.end)
-        self._paint_block(
-            painter,
-            preview,
-            rows.phrases,
-            metrics,
-            fill,
-            fill.lighter(130),
-            palette.color(QPalette.ColorRole.HighlightedText),
-        )
-        # A guide through every row, and the edge's time with the new length beside it.
-        t = drag.start if drag.left else drag.end
-        x = self.x_for_time(t)
-        painter.setPen(QPen(fill, 1.0, Qt.PenStyle.DashLine))
-        painter.drawLine(QPointF(x, rows.ruler.bottom()), QPointF(x, rows.bottom))
-        label = (
-            f"{format_ruler_time(t, 0.001, self._extent() >= 3600.0)}"
-            f"  ({drag.end - drag.start:.2f} s)"
-        )
-        width = metrics.horizontalAdvance(label) + 10.0
-        height = metrics.height() + 4.0
-        left = x + 6.0 if drag.left else x - 6.0 - width
-        left = min(max(left, GUTTER + 2.0), self.width() - width - 2.0)
-        box = QRectF(left, rows.phrases.top() - height - 3.0, width, height)
-        painter.setPen(QPen(palette.color(QPalette.ColorRole.ToolTipText).lighter(150), 1.0))
-        painter.setBrush(palette.color(QPalette.ColorRole.ToolTipBase))
-        painter.drawRoundedRect(box, 3.0, 3.0)
-        painter.setPen(palette.color(QPalette.ColorRole.ToolTipText))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
-
-    def _paint_in_out_range(self, painter: QPainter, rows: _Rows) -> None:
-        span = self._marks.span
-        if span is None:
-            return
-        left, right = self.x_for_time(span[0]), self.x_for_time(span[1])
-        color = QColor(self.palette().color(QPalette.ColorRole.Highlight))
-        # Under the rows' contents, so phrases and spans stay readable over the shade.
-        color.setAlpha(40)
-        painter.fillRect(
-            QRectF(left, rows.ruler.bottom(), right - left, rows.bottom - rows.ruler.bottom()),
-            color,
-        )
-        color.setAlpha(120)
-        painter.fillRect(QRectF(left, rows.ruler.bottom() - 5.0, right - left, 5.0), color)
-
-    def _paint_in_out_marks(self, painter: QPainter, rows: _Rows) -> None:
-        color = QColor(self.palette().color(QPalette.ColorRole.Highlight))
-        arm = 5.0
-        top = rows.ruler.bottom() - 12.0
-        for t, opens in ((self._marks.in_point, True), (self._marks.out_point, False)):
-            if t is None:
-                continue
-            x = round(self.x_for_time(t)) + 0.5
-            painter.setPen(QPen(color, 1.0, Qt.PenStyle.DashLine))
-            painter.drawLine(QPointF(x, rows.ruler.bottom()), QPointF(x, rows.bottom))
-            # A bracket on the ruler, "[" at the in point and "]" at the out point, the
-            # editors' own signs, pointing into the range.
-            tip = x + arm if opens else x - arm
-            painter.setPen(QPen(color, 2.0))
-            painter.drawPolyline(
-                QPolygonF(
-                    [
-                        QPointF(tip, top),
-                        QPointF(x, top),
-                        QPointF(x, rows.ruler.bottom()),
-                        QPointF(tip, rows.ruler.bottom()),
-                    ]
-                )
-            )
-
-    def _paint_playhead(self, painter: QPainter, rows: _Rows) -> None:
-        if self._extent() <= 0.0:
-            return
-        x = self.x_for_time(min(self._position, self._extent()))
-        if not (GUTTER - 8 <= x <= self.width() + 8):
-            return
-        color = QColor(230, 60, 60)  # a playhead reads as red in every editor and theme
-        painter.setPen(QPen(color, 1.5))
-        painter.drawLine(QPointF(x, rows.ruler.top() + 6), QPointF(x, rows.bottom))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(color)
-        painter.drawPolygon(QPolygonF([QPointF(x - 6, 0), QPointF(x + 6, 0), QPointF(x, 8)]))

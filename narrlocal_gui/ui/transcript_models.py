@@ -28,7 +28,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from narrlocal_gui.core.model import Phrase, Segment
-from narrlocal_gui.ui.indicator_panel import format_minutes
+from narrlocal_gui.core.time_format import format_minutes
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

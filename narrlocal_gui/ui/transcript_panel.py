@@ -41,6 +41,8 @@ from PySide6.QtWidgets import (
 
 from narrlocal_gui.core.model import Phrase, Project, Segment
 from narrlocal_gui.core.narration_edits import middle_split_index
+from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.ui.selection_model import SelectionModel
 from narrlocal_gui.ui.transcript_models import PhraseListModel, SegmentListModel
 from narrlocal_gui.ui.transcript_views import TimedTextDelegate, TranscriptListView
 
@@ -90,7 +92,7 @@ def _tool_button(action: QAction) -> QToolButton:
 
 class TranscriptPanel(QWidget):
     seek_requested = Signal(float)
-    phrase_selected = Signal(str)
+    phrase_selected = Signal(str)  # the user chose this row: go there (the navigator)
     segment_text_edited = Signal(int, str)  # segment index, new text
     phrase_text_edited = Signal(str, str)  # phrase id, new text
     split_requested = Signal(str, int)  # phrase id, char index
@@ -101,9 +103,14 @@ class TranscriptPanel(QWidget):
     import_requested = Signal()
     localize_requested = Signal(str)  # phrase id
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, selection: SelectionModel | None = None
+    ) -> None:
+        """``selection``: the window's; without one the panel has its own (tests)."""
         super().__init__(parent)
         self._project: Project | None = None
+        self._selection = SelectionModel(self) if selection is None else selection
+        self._selection.changed.connect(self._on_selection_changed)
         self._busy = False
         self._selecting = False
         self._restore_id: str | None = None
@@ -152,8 +159,14 @@ class TranscriptPanel(QWidget):
             if row is not None and row != before:
                 view.follow(row)
 
-    def set_selected_phrase(self, phrase_id: str | None) -> None:
-        """Select the phrase's row and scroll to it; emits nothing."""
+    def selection_model(self) -> SelectionModel:
+        return self._selection
+
+    def _on_selection_changed(self, selection: Selection) -> None:
+        self._show_selected(selection.phrase_id)
+
+    def _show_selected(self, phrase_id: str | None) -> None:
+        """Select the phrase's row and scroll to it; as the selection's echo, emits nothing."""
         row = None if phrase_id is None else self._phrase_model.row_of(phrase_id)
         self._selecting = True
         try:

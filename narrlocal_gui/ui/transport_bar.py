@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from narrlocal_gui.core.time_format import format_timecode
+
 #: Playback rates offered in the speed box. Others (e.g. a J/L shuttle's 8x or reverse) are
 #: added to it when :meth:`TransportBar.set_speed` reports them.
 SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0)
@@ -50,18 +52,6 @@ ICON_PX = 20
 PLAY_ICON_PX = 24
 
 NO_AUDIO_TOOLTIP = "No audio output device: playing silently"
-
-
-def format_timecode(seconds: float) -> str:
-    """``HH:MM:SS.mmm``; negative or non-finite times show as zero."""
-    if not math.isfinite(seconds) or seconds < 0.0:
-        seconds = 0.0
-    # Round once, in whole milliseconds, so 59.9996 s reads 00:01:00.000 and not 00:00:60.000.
-    total_ms = round(seconds * 1000.0)
-    hours, rest = divmod(total_ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
 
 
 def _tinted(icon: QIcon, size: int, normal: QColor, disabled: QColor) -> QIcon:

@@ -26,6 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from narrlocal_gui.ui.edit_requests import FilesDropped
 from narrlocal_gui.ui.qt_image import numpy_to_qimage
 
 # Video is judged against black whatever the desktop theme: a light surround would make every
@@ -48,7 +49,7 @@ class VideoView(QWidget):
     convention of :class:`narrlocal_gui.core.model.Box`.
     """
 
-    files_dropped = Signal(list)  # list[pathlib.Path], local files only
+    files_dropped = Signal(FilesDropped)  # local files only
     double_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -195,7 +196,7 @@ class VideoView(QWidget):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.files_dropped.emit(paths)
+        self.files_dropped.emit(FilesDropped(tuple(paths)))
 
     def _set_drop_armed(self, armed: bool) -> None:
         if armed != self._drop_armed:

@@ -20,6 +20,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
@@ -78,6 +79,42 @@ class JobCounter:
             return job_id == self._latest
 
 
+@dataclass(frozen=True, slots=True)
+class JobFailed:
+    """A job ended in an error; ``message`` is one sentence for the user."""
+
+    job_id: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobProgressed:
+    """How far a job (or its current stage) is."""
+
+    job_id: int
+    fraction: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fraction <= 1.0:
+            raise ValueError(f"a fraction done must be in 0..1, not {self.fraction}")
+
+
+@dataclass(frozen=True, slots=True)
+class StageStarted:
+    """A job began a stage (loading a model, transcribing...); its progress restarts at 0."""
+
+    job_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileJob:
+    """A request to work on the file at ``path`` (open, read, decode) as job ``job_id``."""
+
+    job_id: int
+    path: str
+
+
 class ProgressThrottle:
     """A ``progress(fraction)`` callback that forwards at most one report per interval.
 
@@ -105,9 +142,9 @@ class Worker(QObject):
     Every job ends in exactly one of the worker's own result signals or one of these:
     """
 
-    failed = Signal(int, str)  # job id, one-sentence message for the user
+    failed = Signal(JobFailed)
     cancelled = Signal(int)  # job id
-    progressed = Signal(int, float)  # job id, fraction done
+    progressed = Signal(JobProgressed)
 
     def __init__(self) -> None:
         super().__init__()
@@ -139,18 +176,18 @@ class Worker(QObject):
         if self.should_stop(job_id):
             self.cancelled.emit(job_id)
             return None
-        progress = ProgressThrottle(lambda f: self.progressed.emit(job_id, f))
+        progress = ProgressThrottle(lambda f: self.progressed.emit(JobProgressed(job_id, f)))
         try:
             result = work(progress, lambda: self.should_stop(job_id))
         except Cancelled:
             self.cancelled.emit(job_id)
             return None
         except UserFacingError as exc:
-            self.failed.emit(job_id, str(exc))
+            self.failed.emit(JobFailed(job_id, str(exc)))
             return None
         except Exception as exc:
             log.exception("%s", unexpected)
-            self.failed.emit(job_id, f"{unexpected} ({exc}).")
+            self.failed.emit(JobFailed(job_id, f"{unexpected} ({exc})."))
             return None
         if self.should_stop(job_id):
             if discard is not None:

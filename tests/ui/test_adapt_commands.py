@@ -74,9 +74,9 @@ class Setup:
         self.commands.attach(self.actions, self.progress, self.status)
         self.texts: list[str] = []
         self.etas: list[str] = []
-        self.commands.stage_started.connect(self.texts.append)
-        self.commands.label_changed.connect(self.texts.append)
-        self.commands.eta_changed.connect(self.etas.append)
+        self.commands.jobs.stage_started.connect(self.texts.append)
+        self.commands.jobs.label_changed.connect(self.texts.append)
+        self.commands.jobs.eta_changed.connect(self.etas.append)
 
     def _ask(self, _parent: QWidget, text: str) -> str | None:
         self.questions.append(text)

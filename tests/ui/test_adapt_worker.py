@@ -25,11 +25,12 @@ from narrlocal_gui.localizer.adaptation import (
     read_status,
     resumable_run,
 )
-from narrlocal_gui.localizer.comma import CommaConfig, load_checkpoint
-from narrlocal_gui.localizer.training_config import TrainConfig
+from narrlocal_gui.localizer.model.checkpoints import load_checkpoint
+from narrlocal_gui.localizer.model.config import CommaConfig
+from narrlocal_gui.localizer.training.config import TrainConfig
 from narrlocal_gui.narration.asr import NoSpeechError
 from narrlocal_gui.narration.transcript_json import Transcript
-from narrlocal_gui.ui.adapt_worker import THREAD_NAME, AdaptRequest, AdaptWorker
+from narrlocal_gui.ui.adapt_worker import THREAD_NAME, AdaptJob, AdaptRequest, AdaptWorker
 from narrlocal_gui.ui.worker_thread import WorkerThread
 from tests.training_helpers import (
     FakeTextEncoder,
@@ -103,7 +104,7 @@ def training_folder(tmp_path: Path, videos: int = 3) -> Path:
 
 
 class Emitter(QObject):
-    go = Signal(int, object)
+    go = Signal(AdaptJob)
 
 
 class Recorder:
@@ -117,9 +118,9 @@ class Recorder:
         self.finished: list[AdaptResult] = []
         self.failed: list[str] = []
         self.cancelled: list[int] = []
-        worker.adapt_progressed.connect(lambda _j, p: self.progress.append(p))
-        worker.finished.connect(lambda _j, r: self.finished.append(r))
-        worker.failed.connect(lambda _j, m: self.failed.append(m))
+        worker.adapt_progressed.connect(lambda report: self.progress.append(report.progress))
+        worker.finished.connect(lambda finished: self.finished.append(finished.result))
+        worker.failed.connect(lambda failure: self.failed.append(failure.message))
         worker.cancelled.connect(self.cancelled.append)
 
     @property
@@ -128,7 +129,7 @@ class Recorder:
 
     def send(self, request: AdaptRequest) -> int:
         job = self.worker.jobs.next()
-        self._emitter.go.emit(job, request)
+        self._emitter.go.emit(AdaptJob(job, request))
         return job
 
 

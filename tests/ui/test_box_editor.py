@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, QPointF, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -158,6 +158,56 @@ def test_a_click_on_a_box_selects_it_everywhere(window: MainWindow, qtbot: QtBot
     assert view.grab().toImage().pixelColor(corner) == plain
 
 
+def _shown_everywhere(window: MainWindow) -> tuple[str | None, ...]:
+    """The selected indicator in the picture, the list and the timeline, then the selected
+    phrase on the timeline and in the transcript."""
+    return (
+        window.box_editor.selected_indicator(),
+        window.indicator_panel.selected_indicator(),
+        window.timeline._selected_indicator,  # no public getter
+        window.timeline._selected_phrase,
+        window.transcript_panel.selected_phrase(),
+    )
+
+
+def test_one_selection_whichever_view_it_was_made_in(window: MainWindow, qtbot: QtBot) -> None:
+    view = window.video_view
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=_widget(window, 79.0, 44.0))
+    assert _shown_everywhere(window) == ("i1", "i1", "i1", "p1", "p1")
+    # Beside every box: no indicator, the phrase stays (what a drawn box is for).
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=_widget(window, 5.0, 90.0))
+    assert _shown_everywhere(window) == (None, None, None, "p1", "p1")
+    # The transcript: "the lid" has no indicator.
+    phrases = window.transcript_panel.phrase_view()
+    phrases.selectionModel().setCurrentIndex(
+        window.transcript_panel.phrase_model().index(1, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect,
+    )
+    assert _shown_everywhere(window) == (None, None, None, "p2", "p2")
+    assert window.controller.position() == pytest.approx(0.2)  # choosing a phrase goes there
+    # The indicator list.
+    window.indicator_panel.table().selectRow(0)
+    assert _shown_everywhere(window) == ("i1", "i1", "i1", "p1", "p1")
+    # The timeline: a click on "the lid" where only it is spoken.
+    timeline = window.timeline
+    at = QPoint(round(timeline.x_for_time(1.7)), round(timeline._rows().phrases.center().y()))
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=at)
+    assert _shown_everywhere(window) == (None, None, None, "p2", "p2")
+    # Up: back to the start of "the lid" and on to "the middle", with its indicator.
+    window.navigator.previous()
+    window.navigator.previous()
+    assert _shown_everywhere(window) == ("i1", "i1", "i1", "p1", "p1")
+    # A box drawn for "the lid" selects its new indicator; undone, the phrase stays selected.
+    window.navigator.go_to_phrase("p2")
+    window.window_actions.draw_box.trigger()
+    _drag(window, qtbot, _widget(window, 120.0, 10.0), _widget(window, 150.0, 40.0))
+    new = window.project.indicator_for_phrase("p2")
+    assert new is not None
+    assert _shown_everywhere(window) == (new.id, new.id, new.id, "p2", "p2")
+    window.document.undo_stack.undo()
+    assert _shown_everywhere(window) == (None, None, None, "p2", "p2")
+
+
 def test_selecting_a_row_in_the_indicator_list_selects_the_box(window: MainWindow) -> None:
     window.indicator_panel.table().selectRow(0)
     assert window.box_editor.selected_indicator() == "i1"
@@ -296,7 +346,7 @@ def test_draw_box_mode_draws_a_new_box_for_the_selected_phrase(
 def test_shift_drag_draws_for_the_phrase_spoken_now_over_other_boxes(
     window: MainWindow, qtbot: QtBot
 ) -> None:
-    window.navigator.phrase_selected.emit(None)
+    window.selection.select_phrase(window.project, None)
     _go(window, qtbot, 1.0)  # both are spoken; "the lid" started last
     before = window.project.indicator("i1")
     _drag(
@@ -322,7 +372,7 @@ def test_drawing_is_refused_where_the_phrase_does_not_show(
     _drag(window, qtbot, _widget(window, 10.0, 10.0), _widget(window, 60.0, 60.0))
     assert window.document.undo_stack.count() == 0
     assert messages and "Select a phrase" in messages[-1]
-    window.box_editor.set_selected_phrase("p1")
+    window.selection.select_phrase(window.project, "p1")
     _drag(window, qtbot, _widget(window, 10.0, 10.0), _widget(window, 60.0, 60.0))
     assert "shows from" in messages[-1]
     assert window.document.undo_stack.count() == 0
@@ -397,16 +447,15 @@ def test_indicators_showing_at_once_get_their_own_timeline_lanes(qtbot: QtBot) -
     phrases = (Phrase("p1", "first", 1.0, 6.0), Phrase("p2", "second", 2.0, 7.0))
     track = (TrackPoint(1.0, START_BOX), TrackPoint(3.0, END_BOX), TrackPoint(5.0, START_BOX))
     timeline.set_duration(10.0)
-    timeline.set_project(
-        Project(
-            phrases=phrases,
-            indicators=(
-                Indicator("i1", "p1", IndicatorStyle.BOX, color=first, track=track),
-                Indicator("i2", "p2", IndicatorStyle.DARKEN, color=second, track=track),
-            ),
-            display=DisplaySettings(default_duration=None),
-        )
+    project = Project(
+        phrases=phrases,
+        indicators=(
+            Indicator("i1", "p1", IndicatorStyle.BOX, color=first, track=track),
+            Indicator("i2", "p2", IndicatorStyle.DARKEN, color=second, track=track),
+        ),
+        display=DisplaySettings(default_duration=None),
     )
+    timeline.set_project(project)
     row = timeline._rows().indicators
     lanes = [row.top() + row.height() / 4, row.top() + row.height() * 3 / 4]
     x = round(timeline.x_for_time(4.5))  # both show here; no keyframe or playhead nearby
@@ -431,10 +480,10 @@ def test_indicators_showing_at_once_get_their_own_timeline_lanes(qtbot: QtBot) -
     for position in (9.0, 4.0):  # neither showing (static layer); both showing (raised)
         timeline.set_position(position)
         for selected in (None, "i1", "i2"):
-            timeline.set_selected_indicator(selected)
+            timeline.selection_model().select_indicator(project, selected)
             assert closer_to(colour_at(x, lanes[0]), first)
             assert closer_to(colour_at(x, lanes[1]), second)
-        timeline.set_selected_indicator("i1")
+        timeline.selection_model().select_indicator(project, "i1")
         assert ("i1", 3.0, False) in timeline.keyframe_marks()
         # The selection's outline, in the selection colour, along its lane's top edge.
         top = round(row.top()) + 1

@@ -10,7 +10,12 @@ from pytestqt.qtbot import QtBot
 from narrlocal_gui.core import edits
 from narrlocal_gui.core.model import Indicator, Phrase, Project, VideoRef
 from narrlocal_gui.core.project_io import load_project, save_project
-from narrlocal_gui.ui.document import ProjectDocument, autosave_dir, recovery_files
+from narrlocal_gui.ui.document import (
+    DocumentPath,
+    ProjectDocument,
+    autosave_dir,
+    recovery_files,
+)
 
 
 def _project() -> Project:
@@ -81,7 +86,7 @@ def test_save_as_then_save(document: ProjectDocument, tmp_path: Path) -> None:
     document.path_changed.connect(paths.append)
     document.apply("Hide", edits.set_indicator_enabled, "i1", False)
     assert document.save_as(target)
-    assert paths == [target] and document.path == target and not document.is_modified
+    assert paths == [DocumentPath(target)] and document.path == target and not document.is_modified
     assert document.display_name == "my project"
     assert not load_project(target).indicator("i1").enabled
     document.apply("Show", edits.set_indicator_enabled, "i1", True)

@@ -27,6 +27,7 @@ from narrlocal_gui.core.model import (
     VideoRef,
 )
 from narrlocal_gui.core.range_marks import InOutMarks
+from narrlocal_gui.core.time_format import format_duration, format_time_left
 from narrlocal_gui.export.video_export import export_still, export_video
 from narrlocal_gui.export.video_options import (
     AudioMode,
@@ -44,9 +45,7 @@ from narrlocal_gui.ui.export_commands import (
     STOP_AND_CLOSE,
     ExportCommands,
     done_text,
-    format_duration,
     format_size,
-    format_time_left,
     free_path,
     progress_text,
 )
@@ -189,8 +188,8 @@ class Setup:
         self.labels: list[str] = []
         self.fractions: list[float] = []
         self.done: list[ExportDone] = []
-        self.commands.label_changed.connect(self.labels.append)
-        self.commands.progressed.connect(self.fractions.append)
+        self.commands.jobs.label_changed.connect(self.labels.append)
+        self.commands.jobs.progressed.connect(self.fractions.append)
         self.commands.exported.connect(self.done.append)
 
     def open(self, project: Project) -> None:
@@ -214,7 +213,7 @@ def make_setup(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[..., Setup]]:
     yield make
     for setup in made:
         assert setup.commands.shutdown()
-        assert not setup.commands._thread.thread.isRunning()
+        assert not setup.commands.jobs.worker_thread.thread.isRunning()
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -345,7 +344,7 @@ def test_closing_during_an_export_asks_and_shutdown_joins_the_thread(
     s.rec.answer = True
     assert s.commands.confirm_close()
     assert s.commands.shutdown()
-    assert not s.commands._thread.thread.isRunning()
+    assert not s.commands.jobs.worker_thread.thread.isRunning()
     assert not out.exists() and leftovers(tmp_path) == []
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import Box, Indicator, Phrase, Project, TrackPoint, VideoRef
-from narrlocal_gui.core.range_marks import InOutMarks
+from narrlocal_gui.core.range_marks import InOutMarks, RangeChoice
 from narrlocal_gui.export.annotation_formats import FORMATS
 from narrlocal_gui.export.video_options import DEFAULT_CRF, DEFAULT_PRESET, AudioMode
 from narrlocal_gui.media.media_info import MediaInfo, MediaKind
@@ -21,7 +21,6 @@ from narrlocal_gui.ui.export_dialog import (
     ExportDialog,
     ExportFields,
     FieldError,
-    RangeChoice,
     annotation_filter,
     annotation_format_for,
     audio_support,

@@ -19,6 +19,7 @@ from narrlocal_gui.core.edits import set_indicator_style
 from narrlocal_gui.core.model import IndicatorStyle, Phrase, Project, VideoRef
 from narrlocal_gui.core.narration_edits import retime_phrase, set_phrase_text
 from narrlocal_gui.core.visibility import visible_indicators
+from narrlocal_gui.localizer.settings import LocalizeSettings, pipeline_device
 from narrlocal_gui.render.compose import render_indicators
 from narrlocal_gui.ui.actions import build_actions
 from narrlocal_gui.ui.document import ProjectDocument
@@ -30,7 +31,7 @@ from narrlocal_gui.ui.localize_commands import (
     localizer_options,
     progress_text,
 )
-from narrlocal_gui.ui.localizer_worker import LocalizerOptions, LocalizerWorker
+from narrlocal_gui.ui.localizer_worker import LocalizerWorker
 from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.settings import (
@@ -85,7 +86,7 @@ class Setup:
         qtbot.addWidget(self.panel)
         self.commands.attach(self.actions, self.panel, self.progress, self.status)  # type: ignore[arg-type]
         self.busy: list[bool] = []
-        self.commands.busy_changed.connect(self.busy.append)
+        self.commands.jobs.busy_changed.connect(self.busy.append)
 
     def _make(self, settings: object) -> FakeLocalizer:
         fake = FakeLocalizer(settings, **self.fake_kwargs)
@@ -117,7 +118,7 @@ def make_setup(qtbot: QtBot, tmp_path: Path) -> Iterator[Callable[..., Setup]]:
     yield make
     for setup in made:
         assert setup.commands.shutdown()
-        assert not setup.commands._thread.thread.isRunning()
+        assert not setup.commands.jobs.worker_thread.thread.isRunning()
 
 
 def test_results_stream_in_and_a_run_is_one_undo_step(
@@ -301,7 +302,7 @@ def test_a_move_to_the_cpu_is_shown(make_setup: Callable[..., Setup], qtbot: QtB
     assert s.commands.device_label.text() == "Localizer: Automatic (CUDA > MPS > CPU)"
     s.open()
     messages: list[str] = []
-    s.commands.status_reported.connect(messages.append)
+    s.commands.jobs.status_reported.connect(messages.append)
     s.commands.localize_all()
     qtbot.waitUntil(lambda: not s.commands.busy, timeout=5000)
     assert s.commands.device_label.text() == "Localizer: CPU (the GPU ran out of memory)"
@@ -318,8 +319,8 @@ def test_the_preferences_reach_the_localizer(
     s.open()
     s.commands.localize_all()
     qtbot.waitUntil(lambda: not s.commands.busy, timeout=5000)
-    assert s.made[0].settings == LocalizerOptions(window=2.5, device="gpu")
-    assert localizer_options(Preferences()) == LocalizerOptions(window=5.0, device="auto")
+    assert s.made[0].settings == LocalizeSettings(window=2.5, device=pipeline_device("gpu"))
+    assert localizer_options(Preferences()) == LocalizeSettings(window=5.0, device="auto")
 
 
 def test_a_localized_indicator_in_heat_map_style_shows_its_heat_map(

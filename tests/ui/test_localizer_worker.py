@@ -17,17 +17,20 @@ from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import Box, HeatSample, Phrase, TrackPoint
 from narrlocal_gui.errors import UserFacingError
-from narrlocal_gui.localizer.pipeline import LocalizeSettings, PhraseFailure, PhraseResult
+from narrlocal_gui.localizer.pipeline import PhraseFailure, PhraseResult
+from narrlocal_gui.localizer.settings import LocalizeSettings, pipeline_device
 from narrlocal_gui.progress import Cancelled
 from narrlocal_gui.ui.localizer_worker import (
     LOADING,
     THREAD_NAME,
-    LocalizerOptions,
+    DeviceChosen,
+    LocalizationFinished,
+    LocalizeRequest,
     LocalizerWorker,
-    pipeline_device,
-    to_settings,
+    PhraseLocalized,
+    PhraseSkipped,
 )
-from narrlocal_gui.ui.worker_thread import WorkerThread
+from narrlocal_gui.ui.worker_thread import JobFailed, StageStarted, WorkerThread
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "media" / "narrated"
 
@@ -97,7 +100,7 @@ class FakeLocalizer:
 class Recorder(QObject):
     """Collects the worker's signals in the GUI thread (queued, as the window gets them)."""
 
-    requested = Signal(int, str, object, object)
+    requested = Signal(LocalizeRequest)
 
     def __init__(self, worker: LocalizerWorker) -> None:
         super().__init__()
@@ -112,32 +115,34 @@ class Recorder(QObject):
         worker.failed.connect(self.on_failed)
         worker.cancelled.connect(self.on_cancelled)
 
-    @Slot(int, object)
-    def on_phrase(self, job: int, result: object) -> None:
+    @Slot(PhraseLocalized)
+    def on_phrase(self, localized: PhraseLocalized) -> None:
+        result = localized.result
         assert isinstance(result, PhraseResult)
         self.results.append(result)
-        self.events.append(("phrase", job, result.phrase_id))
+        self.events.append(("phrase", localized.job_id, result.phrase_id))
 
-    @Slot(int, object)
-    def on_phrase_failed(self, job: int, failure: object) -> None:
+    @Slot(PhraseSkipped)
+    def on_phrase_failed(self, skipped: PhraseSkipped) -> None:
+        failure = skipped.failure
         assert isinstance(failure, PhraseFailure)
-        self.events.append(("skipped", job, failure.phrase_id, failure.reason))
+        self.events.append(("skipped", skipped.job_id, failure.phrase_id, failure.reason))
 
-    @Slot(int, str)
-    def on_stage(self, job: int, text: str) -> None:
-        self.events.append(("stage", job, text))
+    @Slot(StageStarted)
+    def on_stage(self, stage: StageStarted) -> None:
+        self.events.append(("stage", stage.job_id, stage.text))
 
-    @Slot(int, str)
-    def on_device(self, job: int, notice: str) -> None:
-        self.events.append(("device", job, notice))
+    @Slot(DeviceChosen)
+    def on_device(self, chosen: DeviceChosen) -> None:
+        self.events.append(("device", chosen.job_id, chosen.notice))
 
-    @Slot(int, int, int)
-    def on_finished(self, job: int, done: int, total: int) -> None:
-        self.events.append(("finished", job, done, total))
+    @Slot(LocalizationFinished)
+    def on_finished(self, finished: LocalizationFinished) -> None:
+        self.events.append(("finished", finished.job_id, finished.done, finished.total))
 
-    @Slot(int, str)
-    def on_failed(self, job: int, message: str) -> None:
-        self.events.append(("failed", job, message))
+    @Slot(JobFailed)
+    def on_failed(self, failure: JobFailed) -> None:
+        self.events.append(("failed", failure.job_id, failure.message))
 
     @Slot(int)
     def on_cancelled(self, job: int) -> None:
@@ -167,9 +172,13 @@ class Rig:
         self.made.append(fake)
         return fake
 
-    def start(self, settings: object = None, phrases: tuple[Phrase, ...] = PHRASES) -> int:
+    def start(
+        self, settings: LocalizeSettings | None = None, phrases: tuple[Phrase, ...] = PHRASES
+    ) -> int:
         job = self.worker.jobs.next()
-        self.rec.requested.emit(job, "/videos/clip.mp4", phrases, settings or LocalizerOptions())
+        self.rec.requested.emit(
+            LocalizeRequest(job, "/videos/clip.mp4", phrases, settings or LocalizeSettings())
+        )
         return job
 
 
@@ -229,7 +238,7 @@ def test_a_stale_job_does_nothing_and_a_new_one_reuses_the_localizer(
     r = rig()
     first = r.worker.jobs.next()
     second = r.start()  # made ``first`` stale before the worker saw it
-    r.rec.requested.emit(first, "/videos/clip.mp4", PHRASES, LocalizerOptions())
+    r.rec.requested.emit(LocalizeRequest(first, "/videos/clip.mp4", PHRASES, LocalizeSettings()))
     qtbot.waitUntil(lambda: bool(r.rec.kinds("cancelled")), timeout=5000)
     qtbot.waitUntil(lambda: bool(r.rec.kinds("finished")), timeout=5000)
     assert r.rec.kinds("finished") == [("finished", second, 3, 3)]
@@ -238,10 +247,10 @@ def test_a_stale_job_does_nothing_and_a_new_one_reuses_the_localizer(
     qtbot.waitUntil(lambda: len(r.rec.kinds("finished")) == 2, timeout=5000)
     assert len(r.made) == 1  # same settings: the loaded localizer again
     assert LOADING not in [e[2] for e in r.rec.kinds("stage") if e[1] == third]
-    r.start(LocalizerOptions(window=2.0))
+    r.start(LocalizeSettings(window=2.0))
     qtbot.waitUntil(lambda: len(r.rec.kinds("finished")) == 3, timeout=5000)
     assert len(r.made) == 2 and r.made[0].closed_in == THREAD_NAME
-    assert r.made[1].settings == LocalizerOptions(window=2.0)
+    assert r.made[1].settings == LocalizeSettings(window=2.0)
 
 
 def test_a_failing_phrase_is_skipped_and_the_rest_goes_on(rig: Any, qtbot: QtBot) -> None:
@@ -286,12 +295,10 @@ def test_the_localizer_is_closed_in_its_thread_at_shutdown(rig: Any, qtbot: QtBo
     assert not r.thread.thread.isRunning()
 
 
-def test_gui_options_become_pipeline_settings() -> None:
+def test_the_gui_device_names_become_pipeline_devices() -> None:
     assert pipeline_device("gpu", "linux") == "cuda"
     assert pipeline_device("gpu", "darwin") == "mps"
     assert pipeline_device("auto") == "auto" and pipeline_device("cpu") == "cpu"
-    settings = to_settings(LocalizerOptions(window=1.5, device="cpu", fps=1.0))
-    assert settings == LocalizeSettings(window=1.5, device="cpu", fps=1.0)
 
 
 @pytest.mark.skipif(not (SHARED / "speech_podium.mp4").exists(), reason="no shared media")
@@ -304,9 +311,11 @@ def test_the_real_bridge_localizes_phrases_of_a_real_video(qtbot: QtBot) -> None
             Phrase("a", "the man at the podium", 1.0, 3.0),
             Phrase("b", "the microphone", 4.0, 6.0),
         )
-        options = LocalizerOptions(method="bridge", fps=1.0, window=1.0, device="cpu")
+        options = LocalizeSettings(method="bridge", fps=1.0, window=1.0, device="cpu")
         job = worker.jobs.next()
-        rec.requested.emit(job, str(SHARED / "speech_podium.mp4"), phrases, options)
+        rec.requested.emit(
+            LocalizeRequest(job, str(SHARED / "speech_podium.mp4"), phrases, options)
+        )
         qtbot.waitUntil(lambda: bool(rec.kinds("finished") or rec.kinds("failed")), timeout=60_000)
         assert rec.kinds("failed") == []
         assert rec.kinds("finished") == [("finished", job, 2, 2)]

@@ -36,9 +36,10 @@ from narrlocal_gui.core.project_io import load_project, save_project
 from narrlocal_gui.render.boxes import scaled_line_width
 from narrlocal_gui.ui import dialogs as dialogs_module
 from narrlocal_gui.ui.document import autosave_dir
+from narrlocal_gui.ui.edit_requests import DefaultDurationChosen
 from narrlocal_gui.ui.indicator_panel import Column
 from narrlocal_gui.ui.main_window import MainWindow
-from narrlocal_gui.ui.player_controller import CLOCK_NO_DEVICE
+from narrlocal_gui.ui.player_controller import CLOCK_NO_DEVICE, ShownFrame
 from tests.media_factory import (
     make_audio_only_m4a,
     make_counter_clip,
@@ -78,9 +79,9 @@ class Shown:
         self.frames: list[np.ndarray] = []
         window.controller.frame_shown.connect(self._add)
 
-    def _add(self, frame: object) -> None:
-        if frame is not None:
-            self.frames.append(np.asarray(frame))
+    def _add(self, frame: ShownFrame) -> None:
+        if frame.picture is not None:
+            self.frames.append(np.asarray(frame.picture))
 
     @property
     def last(self) -> np.ndarray:
@@ -581,7 +582,7 @@ def test_closing_with_unsaved_untitled_changes_asks_first(
     from PySide6.QtWidgets import QMessageBox
 
     _open(window, qtbot, media["clip"])
-    window.indicator_panel.default_duration_chosen.emit(4.5)
+    window.indicator_panel.default_duration_chosen.emit(DefaultDurationChosen(4.5))
     assert window.isWindowModified()
     assert window.document.autosave_now()
     recovery = window.document.recovery_path

@@ -30,7 +30,7 @@ from narrlocal_gui.ui.narration_commands import (
     asr_options,
     result_summary,
 )
-from narrlocal_gui.ui.narration_worker import NEEDS_VIDEO, NarrationWorker
+from narrlocal_gui.ui.narration_worker import NEEDS_VIDEO, NarrationReady, NarrationWorker
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.settings import ComputeDevice, Preferences, PreferencesStore
 
@@ -97,8 +97,8 @@ class Setup:
             worker=NarrationWorker(load_engine=lambda _m, _d: engine),
         )
         self.busy: list[bool] = []
-        self.commands.busy_changed.connect(self.busy.append)
-        self.commands.status_reported.connect(self.status.showMessage)
+        self.commands.jobs.busy_changed.connect(self.busy.append)
+        self.commands.jobs.status_reported.connect(self.status.showMessage)
 
     def _confirm(self, _parent: QWidget) -> bool:
         self.confirmations.append(self.answer)
@@ -289,10 +289,12 @@ def test_a_result_for_another_video_is_dropped(
     s.open_video("/videos/a.mp4")
     s.commands.transcribe()
     qtbot.waitUntil(lambda: s.engine.started, timeout=10_000)
-    job = s.commands._job
+    job = s.commands.jobs.run
     assert job is not None
     s.open_video("/videos/b.mp4")
-    s.commands._on_narration(job.id, Transcript(Narration((_segment("x y", 0.0),))), (), ())
+    s.commands._on_narration(
+        NarrationReady(job.id, Transcript(Narration((_segment("x y", 0.0),))), (), ())
+    )
     assert s.document.project.narration == Narration()
     assert "another video" in s.status.currentMessage()
 

@@ -17,8 +17,17 @@ from narrlocal_gui.core.model import Narration, Segment, Word
 from narrlocal_gui.narration.asr import AsrOptions, WhisperEngine
 from narrlocal_gui.narration.transcript_json import Transcript
 from narrlocal_gui.progress import Cancelled
-from narrlocal_gui.ui.narration_worker import NEEDS_VIDEO, NarrationWorker
-from narrlocal_gui.ui.worker_thread import WorkerThread
+from narrlocal_gui.ui.narration_worker import (
+    NEEDS_VIDEO,
+    ExtractRequest,
+    ImportRequest,
+    NarrationReady,
+    NarrationWorker,
+    PhrasesReady,
+    SegmentRecognized,
+    TranscribeRequest,
+)
+from narrlocal_gui.ui.worker_thread import JobFailed, JobProgressed, StageStarted, WorkerThread
 from tests.media_factory import make_counter_clip
 
 TINY = AsrOptions(model="tiny.en", language="en", device="cpu")
@@ -50,33 +59,33 @@ class Events(QObject):
         worker.stage_started.connect(self.stage)
         worker.progressed.connect(self.progress)
 
-    @Slot(int, object)
-    def segment(self, job: int, segment: object) -> None:
-        self.log.append(("segment", job, segment))
+    @Slot(SegmentRecognized)
+    def segment(self, recognized: SegmentRecognized) -> None:
+        self.log.append(("segment", recognized.job_id, recognized.segment))
 
-    @Slot(int, object, object, object)
-    def narration(self, job: int, transcript: object, phrases: object, notes: object) -> None:
-        self.log.append(("narration", job, (transcript, phrases, notes)))
+    @Slot(NarrationReady)
+    def narration(self, ready: NarrationReady) -> None:
+        self.log.append(("narration", ready.job_id, (ready.transcript, ready.phrases, ready.notes)))
 
-    @Slot(int, object)
-    def phrases(self, job: int, phrases: object) -> None:
-        self.log.append(("phrases", job, phrases))
+    @Slot(PhrasesReady)
+    def phrases(self, ready: PhrasesReady) -> None:
+        self.log.append(("phrases", ready.job_id, ready.phrases))
 
-    @Slot(int, str)
-    def failed(self, job: int, message: str) -> None:
-        self.log.append(("failed", job, message))
+    @Slot(JobFailed)
+    def failed(self, failure: JobFailed) -> None:
+        self.log.append(("failed", failure.job_id, failure.message))
 
     @Slot(int)
     def cancelled(self, job: int) -> None:
         self.log.append(("cancelled", job, None))
 
-    @Slot(int, str)
-    def stage(self, job: int, text: str) -> None:
-        self.log.append(("stage", job, text))
+    @Slot(StageStarted)
+    def stage(self, stage: StageStarted) -> None:
+        self.log.append(("stage", stage.job_id, stage.text))
 
-    @Slot(int, float)
-    def progress(self, job: int, fraction: float) -> None:
-        self.log.append(("progress", job, fraction))
+    @Slot(JobProgressed)
+    def progress(self, report: JobProgressed) -> None:
+        self.log.append(("progress", report.job_id, report.fraction))
 
     def kinds(self, job: int | None = None) -> list[str]:
         return [k for k, j, _ in self.log if job is None or j == job]
@@ -92,10 +101,10 @@ class Events(QObject):
 
 
 class Requests(QObject):
-    transcribe = Signal(int, str, object)
+    transcribe = Signal(TranscribeRequest)
     align = Signal(int, str, str)
-    import_file = Signal(int, str, str, float)
-    extract = Signal(int, object)
+    import_file = Signal(ImportRequest)
+    extract = Signal(ExtractRequest)
 
 
 Harness = tuple[NarrationWorker, Requests, Events]
@@ -126,7 +135,9 @@ def test_transcribes_a_real_clip_streaming_segments_first(
 ) -> None:
     worker, requests, events = make_worker()
     job = worker.jobs.next()
-    requests.transcribe.emit(job, str(shared_media / "narrated/speech_podium.mp4"), TINY)
+    requests.transcribe.emit(
+        TranscribeRequest(job, str(shared_media / "narrated/speech_podium.mp4"), TINY)
+    )
     qtbot.waitUntil(lambda: events.ended(job), timeout=120_000)
     kinds = events.kinds(job)
     assert "narration" in kinds, events.log
@@ -174,7 +185,9 @@ def test_cancel_mid_transcription_ends_in_cancelled(
         lambda model, device: _HeldAfterFirstSegment(shared_engine(model, device))
     )
     job = worker.jobs.next()
-    requests.transcribe.emit(job, str(shared_media / "narrated/speech_timing_banana.mp4"), TINY)
+    requests.transcribe.emit(
+        TranscribeRequest(job, str(shared_media / "narrated/speech_timing_banana.mp4"), TINY)
+    )
     qtbot.waitUntil(lambda: "segment" in events.kinds(job) or events.ended(job), timeout=120_000)
     worker.cancel_current()
     qtbot.waitUntil(lambda: events.ended(job), timeout=30_000)
@@ -188,7 +201,7 @@ def test_a_video_without_sound_fails_with_a_clear_message(
     silent = make_counter_clip(tmp_path / "silent clip.mp4", n_frames=30, with_audio=False)
     worker, requests, events = make_worker()
     job = worker.jobs.next()
-    requests.transcribe.emit(job, str(silent), TINY)
+    requests.transcribe.emit(TranscribeRequest(job, str(silent), TINY))
     qtbot.waitUntil(lambda: events.ended(job), timeout=60_000)
     message = events.payload("failed", job)
     assert "silent clip.mp4" in message and "audio" in message
@@ -209,7 +222,7 @@ def test_importing_an_srt_gives_narration_and_phrases_together(
 ) -> None:
     worker, requests, events = make_worker(load_engine=_no_engine)
     job = worker.jobs.next()
-    requests.import_file.emit(job, str(_srt(tmp_path / "cues.srt")), "", -1.0)
+    requests.import_file.emit(ImportRequest(job, str(_srt(tmp_path / "cues.srt")), "", -1.0))
     qtbot.waitUntil(lambda: events.ended(job), timeout=60_000)
     transcript, phrases, notes = events.payload("narration", job)
     assert len(transcript.narration.segments) == 2
@@ -227,7 +240,7 @@ def test_plain_text_without_a_video_is_refused(
     text.write_text("Put some oil into a pan.\n", encoding="utf-8")
     worker, requests, events = make_worker(load_engine=_no_engine)
     job = worker.jobs.next()
-    requests.import_file.emit(job, str(text), "", -1.0)
+    requests.import_file.emit(ImportRequest(job, str(text), "", -1.0))
     qtbot.waitUntil(lambda: events.ended(job), timeout=30_000)
     assert events.payload("failed", job) == NEEDS_VIDEO
 
@@ -246,7 +259,7 @@ def test_plain_text_is_aligned_to_the_video(
     worker, requests, events = make_worker(load_engine=_no_engine)
     job = worker.jobs.next()
     video = shared_media / "narrated/manifesto.mp4"
-    requests.import_file.emit(job, str(text), str(video), 88.0)
+    requests.import_file.emit(ImportRequest(job, str(text), str(video), 88.0))
     qtbot.waitUntil(lambda: events.ended(job), timeout=300_000)
     transcript, phrases, _notes = events.payload("narration", job)
     words = [w for s in transcript.narration.segments for w in s.words]
@@ -275,7 +288,7 @@ def test_extract_splits_a_narration(make_worker: Callable[..., Harness], qtbot: 
     )
     worker, requests, events = make_worker(load_engine=_no_engine)
     job = worker.jobs.next()
-    requests.extract.emit(job, narration)
+    requests.extract.emit(ExtractRequest(job, narration))
     qtbot.waitUntil(lambda: events.ended(job), timeout=60_000)
     phrases = events.payload("phrases", job)
     assert [p.text for p in phrases] == ["cut the tape", "fold it"]
@@ -303,10 +316,10 @@ def test_a_newer_job_makes_the_running_one_stale(
     engine = _SlowEngine()
     worker, requests, events = make_worker(load_engine=lambda _m, _d: engine)
     first = worker.jobs.next()
-    requests.transcribe.emit(first, "clip.mp4", TINY)
+    requests.transcribe.emit(TranscribeRequest(first, "clip.mp4", TINY))
     qtbot.waitUntil(lambda: engine.segments > 3, timeout=10_000)
     second = worker.jobs.next()
-    requests.import_file.emit(second, str(_srt(tmp_path / "cues.srt")), "", -1.0)
+    requests.import_file.emit(ImportRequest(second, str(_srt(tmp_path / "cues.srt")), "", -1.0))
     qtbot.waitUntil(lambda: events.ended(first) and events.ended(second), timeout=60_000)
     assert events.kinds(first)[-1] == "cancelled"
     assert "narration" in events.kinds(second)
@@ -335,7 +348,7 @@ def test_the_engine_is_loaded_once_and_reused(
     for options in (TINY, TINY, AsrOptions(model="base", device="cpu")):
         job = worker.jobs.next()
         jobs.append(job)
-        requests.transcribe.emit(job, "clip.mp4", options)
+        requests.transcribe.emit(TranscribeRequest(job, "clip.mp4", options))
         qtbot.waitUntil(lambda: events.ended(jobs[-1]), timeout=30_000)
     assert [events.kinds(j)[-1] for j in jobs] == ["narration"] * 3
     assert loads == [("tiny.en", "cpu"), ("base", "cpu")]

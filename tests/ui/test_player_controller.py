@@ -17,12 +17,14 @@ from narrlocal_gui.core.frame_times import frame_index_at
 from narrlocal_gui.core.model import Indicator, Phrase, Project
 from narrlocal_gui.media.audio import AudioTrack
 from narrlocal_gui.media.media_info import MediaInfo, MediaKind
+from narrlocal_gui.ui.media_worker import Rendered
 from narrlocal_gui.ui.player_controller import (
     CLOCK_AUDIO,
     CLOCK_MUTED,
     CLOCK_NO_DEVICE,
     CLOCK_NO_TRACK,
     PlayerController,
+    ShownFrame,
 )
 
 FPS = 25.0
@@ -100,7 +102,9 @@ def player(qtbot: QtBot, output: FakeOutput) -> PlayerController:
     controller = PlayerController(audio_output=output)  # type: ignore[arg-type]
     requests: list[_Request] = []
     controller.requests = requests  # type: ignore[attr-defined]
-    controller.render_requested.connect(lambda job, t, p: requests.append(_Request(job, t, p)))
+    controller.render_requested.connect(
+        lambda r: requests.append(_Request(r.job_id, r.t, r.project))
+    )
     yield controller
     controller.close()
 
@@ -108,7 +112,7 @@ def player(qtbot: QtBot, output: FakeOutput) -> PlayerController:
 def _answer(player: PlayerController, request: _Request) -> np.ndarray:
     index = frame_index_at(_times(), request.t)
     image = np.full((16, 32, 3), index % 256, dtype=np.uint8)
-    player.on_rendered(request.job, request.t, index, image)
+    player.on_rendered(Rendered(request.job, request.t, index, image))
     return image
 
 
@@ -118,12 +122,12 @@ def test_opening_media_renders_the_first_frame(player: PlayerController) -> None
     player.set_media(_info(), _times())
     assert len(player.requests) == 1 and player.requests[0].t == 0.0
     image = _answer(player, player.requests[0])
-    assert shown[-1] is image
+    assert shown[-1].picture is image
     assert player.duration == pytest.approx(N_FRAMES / FPS)
 
 
 def test_one_render_in_flight_and_the_latest_frame_wins(player: PlayerController) -> None:
-    shown: list[np.ndarray] = []
+    shown: list[ShownFrame] = []
     player.frame_shown.connect(shown.append)
     player.set_media(_info(), _times())
     for frame in (10, 20, 30):
@@ -135,7 +139,7 @@ def test_one_render_in_flight_and_the_latest_frame_wins(player: PlayerController
     assert len(player.requests) == 2
     assert frame_index_at(_times(), player.requests[1].t) == 30
     _answer(player, player.requests[1])
-    assert int(shown[-1][0, 0, 0]) == 30
+    assert int(shown[-1].picture[0, 0, 0]) == 30
     assert len(player.requests) == 2  # nothing more wanted
 
 

@@ -10,13 +10,12 @@ from PySide6.QtGui import QKeyEvent, QUndoStack
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit, QListWidget, QPushButton
 from pytestqt.qtbot import QtBot
 
-from narrlocal_gui.core.model import Phrase, Project
+from narrlocal_gui.core.time_format import format_eta
 from narrlocal_gui.narration.asr_models import ASR_MODELS
 from narrlocal_gui.ui.actions import build_actions
 from narrlocal_gui.ui.dialogs import ShortcutsDialog, ask_save_project
-from narrlocal_gui.ui.navigation import next_phrase_start, phrase_at, previous_phrase_start
 from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
-from narrlocal_gui.ui.progress_widget import ProgressWidget, estimate_remaining, format_eta
+from narrlocal_gui.ui.progress_widget import ProgressWidget, estimate_remaining
 from narrlocal_gui.ui.recent_menu import RecentMenu
 from narrlocal_gui.ui.settings import ComputeDevice, Preferences
 from narrlocal_gui.ui.shortcut_guard import editor_wants_key
@@ -142,24 +141,6 @@ def test_recent_menu(qtbot: QtBot, tmp_path: Path) -> None:
     assert blocker.args == [paths[1]]
     menu.set_paths([])
     assert next(a.text() for a in menu.actions() if not a.isSeparator()) == "No recent files"
-
-
-def test_phrase_navigation() -> None:
-    project = Project(
-        phrases=(
-            Phrase("a", "one", 1.0, 2.0),
-            Phrase("b", "two", 3.0, 5.0),
-            Phrase("c", "three", 4.0, 6.0),
-        )
-    )
-    assert next_phrase_start(project, 0.0) == 1.0
-    assert next_phrase_start(project, 1.0) == 3.0
-    assert next_phrase_start(project, 4.0) is None
-    assert previous_phrase_start(project, 3.2) == 1.0  # just after a start: the one before
-    assert previous_phrase_start(project, 3.9) == 3.0  # later: back to this one's start
-    assert previous_phrase_start(project, 0.5) is None
-    assert phrase_at(project, 4.5) == "c"  # overlapping: the latest started
-    assert phrase_at(project, 2.5) is None
 
 
 def test_editors_keep_their_keys(qtbot: QtBot) -> None:

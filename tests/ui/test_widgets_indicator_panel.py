@@ -25,6 +25,8 @@ from narrlocal_gui.core.model import (
     Phrase,
     Project,
 )
+from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.ui.edit_requests import DefaultDurationChosen, DurationChosen, StyleChosen
 from narrlocal_gui.ui.indicator_panel import (
     INDICATOR_ID_ROLE,
     Column,
@@ -33,7 +35,6 @@ from narrlocal_gui.ui.indicator_panel import (
     IndicatorTableModel,
     StyleDelegate,
     duration_text,
-    format_minutes,
 )
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -153,14 +154,14 @@ def test_keys_only_shows_and_requests_hide_interpolated(qtbot: QtBot) -> None:
 def test_style_and_duration_edits_are_requests(model: IndicatorTableModel, qtbot: QtBot) -> None:
     with qtbot.waitSignal(model.style_chosen, timeout=1000) as blocker:
         model.setData(model.index(0, Column.STYLE), IndicatorStyle.GRAYSCALE, EDIT)
-    assert blocker.args == ["i1", IndicatorStyle.GRAYSCALE]
+    assert blocker.args == [StyleChosen("i1", IndicatorStyle.GRAYSCALE)]
     assert _data(model, 0, Column.STYLE, EDIT) is IndicatorStyle.BOX
     with qtbot.waitSignal(model.duration_chosen, timeout=1000) as blocker:
         model.setData(model.index(0, Column.DURATION), 4.5, EDIT)
-    assert blocker.args == ["i1", 4.5]
+    assert blocker.args == [DurationChosen("i1", 4.5)]
     with qtbot.waitSignal(model.duration_chosen, timeout=1000) as blocker:
         model.setData(model.index(1, Column.DURATION), None, EDIT)
-    assert blocker.args == ["i2", None]
+    assert blocker.args == [DurationChosen("i2", None)]
     with qtbot.assertNotEmitted(model.duration_chosen):
         model.setData(model.index(1, Column.DURATION), 2.5, EDIT)
     assert not model.setData(model.index(0, Column.PHRASE), "renamed", EDIT)
@@ -223,7 +224,7 @@ def test_style_delegate_edits_through_the_model(model: IndicatorTableModel, qtbo
     editor.setCurrentIndex(editor.findText(IndicatorStyle.TINT.label))
     with qtbot.waitSignal(model.style_chosen, timeout=1000) as blocker:
         delegate.setModelData(editor, model, index)
-    assert blocker.args == ["i3", IndicatorStyle.TINT]
+    assert blocker.args == [StyleChosen("i3", IndicatorStyle.TINT)]
 
 
 def test_duration_delegate_default_is_none(model: IndicatorTableModel, qtbot: QtBot) -> None:
@@ -239,11 +240,13 @@ def test_duration_delegate_default_is_none(model: IndicatorTableModel, qtbot: Qt
     assert editor.text() == "Default"
     with qtbot.waitSignal(model.duration_chosen, timeout=1000) as blocker:
         delegate.setModelData(editor, model, index)
-    assert blocker.args == ["i2", None]
+    assert blocker.args == [DurationChosen("i2", None)]
     editor.setValue(0.1)  # the smallest real duration is still a duration
     with qtbot.waitSignal(model.duration_chosen, timeout=1000) as blocker:
         delegate.setModelData(editor, model, index)
-    assert blocker.args == ["i2", pytest.approx(0.1)]
+    (chosen,) = blocker.args
+    assert chosen.indicator_id == "i2"
+    assert chosen.seconds == pytest.approx(0.1)
 
 
 @pytest.fixture
@@ -268,7 +271,7 @@ def test_default_duration_spin_emits(panel: IndicatorPanel, qtbot: QtBot) -> Non
     assert spin.value() == 3.0
     with qtbot.waitSignal(panel.default_duration_chosen, timeout=1000) as blocker:
         spin.setValue(4.5)
-    assert blocker.args == [4.5]
+    assert blocker.args == [DefaultDurationChosen(4.5)]
 
 
 def test_set_project_does_not_emit(panel: IndicatorPanel, qtbot: QtBot) -> None:
@@ -286,10 +289,10 @@ def test_whole_phrase_checkbox(panel: IndicatorPanel, qtbot: QtBot) -> None:
     check = _child(panel, QCheckBox, "wholePhraseCheck")
     with qtbot.waitSignal(panel.default_duration_chosen, timeout=1000) as blocker:
         qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
-    assert blocker.args == [None]
+    assert blocker.args == [DefaultDurationChosen(None)]
     with qtbot.waitSignal(panel.default_duration_chosen, timeout=1000) as blocker:
         qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
-    assert blocker.args == [3.0]
+    assert blocker.args == [DefaultDurationChosen(3.0)]
 
 
 def test_all_on_and_all_off(panel: IndicatorPanel, qtbot: QtBot) -> None:
@@ -329,8 +332,11 @@ def test_double_click_activates_the_row(panel: IndicatorPanel, qtbot: QtBot) -> 
 
 
 def test_selection_survives_project_updates(panel: IndicatorPanel, qtbot: QtBot) -> None:
-    with qtbot.assertNotEmitted(panel.indicator_selected):
-        panel.select_indicator("i3")
+    shown: list[Selection] = []
+    selection = panel.selection_model()
+    selection.changed.connect(shown.append)
+    selection.select_indicator(_project(), "i3")
+    assert shown == [Selection("p3", "i3")]  # shown without writing back
     assert panel.selected_indicator() == "i3"
     panel.set_project(_project(i3={"enabled": False}))  # same ids: no reset
     assert panel.selected_indicator() == "i3"
@@ -338,24 +344,17 @@ def test_selection_survives_project_updates(panel: IndicatorPanel, qtbot: QtBot)
     fewer = dataclasses.replace(fewer, indicators=fewer.indicators[1:])  # a reset
     panel.set_project(fewer)
     assert panel.selected_indicator() == "i3"
-    panel.select_indicator(None)
+    selection.select_indicator(fewer, None)
     assert panel.selected_indicator() is None
 
 
 def test_clicking_a_row_reports_the_selection(panel: IndicatorPanel, qtbot: QtBot) -> None:
     table = panel.table()
     rect = table.visualRect(panel.model().index(2, Column.START))
-    with qtbot.waitSignal(panel.indicator_selected, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.selection_model().changed, timeout=1000) as blocker:
         qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert blocker.args == ["i3"]
+    assert blocker.args == [Selection("p3", "i3")]
     assert table.selectionModel().isRowSelected(2, QModelIndex())
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"), [(0.0, "00:00.0"), (59.96, "01:00.0"), (62.34, "01:02.3")]
-)
-def test_format_minutes(seconds: float, text: str) -> None:
-    assert format_minutes(seconds) == text
 
 
 def test_duration_text() -> None:

@@ -14,8 +14,11 @@ from pytestqt.qtbot import QtBot
 
 from narrlocal_gui.core.model import Box, DisplaySettings, Indicator, Phrase, Project, TrackPoint
 from narrlocal_gui.core.range_marks import InOutMarks
-from narrlocal_gui.ui import timeline_widget
-from narrlocal_gui.ui.timeline_widget import GUTTER, TimelineWidget, format_ruler_time
+from narrlocal_gui.core.selection import Selection
+from narrlocal_gui.core.timeline_view import MIN_KEY_GAP_PX
+from narrlocal_gui.ui import timeline_paint, timeline_widget
+from narrlocal_gui.ui.timeline_paint import GUTTER
+from narrlocal_gui.ui.timeline_widget import TimelineWidget
 
 DURATION = 100.0
 FPS = 25.0
@@ -250,21 +253,21 @@ def test_keyframes_show_corrections_and_the_selected_indicators_points(
     assert timeline.grab().toImage().pixelColor(x, y).getRgb()[:3] == (255, 255, 255)
     timeline.set_position(11.0)  # drawn over the emphasised span too
     assert timeline.grab().toImage().pixelColor(x, y).getRgb()[:3] == (255, 255, 255)
-    timeline.set_selected_indicator("i1")
+    timeline.selection_model().select_indicator(_keyed_project(), "i1")
     marks = timeline.keyframe_marks()
     model = [t for _id, t, human in marks if not human]
     assert ("i1", 11.5, True) in marks
     assert model and all(10.0 <= t < 13.0 for t in model)  # only where the box shows
     # A point every frame is thinned to one per few pixels at this zoom ...
     gaps = np.diff([timeline.x_for_time(t) for t in model])
-    assert len(model) < 3.0 * FPS and gaps.min() >= timeline_widget.MIN_KEY_GAP_PX
+    assert len(model) < 3.0 * FPS and gaps.min() >= MIN_KEY_GAP_PX
     # ... and drawn one by one when zoomed in to frames.
     timeline.zoom_by(40.0, timeline.x_for_time(11.0))
     start, end = timeline.visible_range()
     dense = [t for _id, t, human in timeline.keyframe_marks() if not human]
     expected = [p.time for p in _keyed_project().indicators[0].track if not p.human]
     assert dense == [t for t in expected if start <= t <= end and 10.0 <= t < 13.0]
-    timeline.set_selected_indicator(None)
+    timeline.selection_model().select_indicator(_keyed_project(), None)
     assert all(human for _id, _t, human in timeline.keyframe_marks())
 
 
@@ -301,7 +304,9 @@ def test_waveform_columns_match_a_brute_force_resampling(
     mins = -rng.uniform(0.0, 1.0, 5_000).astype(np.float32)
     timeline.set_waveform(mins, maxs, DURATION)
     timeline.zoom_by(zoom, GUTTER + 400)
-    columns = timeline._waveform_columns(WIDTH - GUTTER)
+    wave = timeline._scene().waveform
+    assert wave is not None
+    columns = wave.columns(timeline.visible_range(), WIDTH - GUTTER)
     assert columns is not None
     lows, highs = columns
     start, _end = timeline.visible_range()
@@ -354,7 +359,8 @@ def test_selection_is_drawn(timeline: TimelineWidget) -> None:
     x = round(timeline.x_for_time(42.0))
     y = _row_y(timeline, "phrases") - 6
     plain = timeline.grab().toImage().pixelColor(x, y)
-    timeline.set_selected_phrase("p2")
+    timeline.selection_model().select_phrase(_project(), "p2")
+    assert timeline.selection_model().selection() == Selection("p2", "i2")
     selected = timeline.grab().toImage().pixelColor(x, y)
     assert selected != plain
     assert _close(selected, timeline.palette().highlight().color())
@@ -390,20 +396,6 @@ def test_the_in_out_range_is_shaded_and_its_marks_drawn(timeline: TimelineWidget
     assert image.pixelColor(mark_x, wave_y) != image.pixelColor(mark_x + 6, wave_y)
     band_in, band_out, wave_in, wave_out = pixels()
     assert band_in == band_out and wave_in == wave_out  # no range without both
-
-
-@pytest.mark.parametrize(
-    ("seconds", "step", "hours", "text"),
-    [
-        (59.99, 1.0, False, "1:00"),
-        (0.125, 0.001, False, "0:00.125"),
-        (61.5, 0.5, False, "1:01.5"),
-        (3725.0, 60.0, True, "1:02:05"),
-        (3725.0, 60.0, False, "62:05"),
-    ],
-)
-def test_ruler_labels(seconds: float, step: float, hours: bool, text: str) -> None:
-    assert format_ruler_time(seconds, step, hours) == text
 
 
 # -- dragging phrase edges ---------------------------------------------------------------
@@ -595,7 +587,7 @@ def test_overlapping_indicators_are_stacked_in_lanes_each_clickable(
     timeline.set_project(replace(project, phrases=phrases, indicators=indicators))
     rows = timeline._rows()
     assert rows.indicators.height() > single_row.height()  # taken from the waveform
-    assert rows.wave.height() >= timeline_widget.MIN_WAVE_H
+    assert rows.wave.height() >= timeline_paint.MIN_WAVE_H
     lane_h = rows.indicators.height() / 3
     image = timeline.grab().toImage()
     x = round(timeline.x_for_time(12.5))  # all three overlap here

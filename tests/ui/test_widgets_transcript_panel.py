@@ -71,6 +71,13 @@ def _long_project(count: int = 400) -> Project:
     return _project(segments, phrases)
 
 
+def _select(panel: TranscriptPanel, phrase_id: str | None) -> None:
+    """Select as the window does: in the selection the panel shows."""
+    project = panel._project
+    assert project is not None
+    panel.selection_model().select_phrase(project, phrase_id)
+
+
 @pytest.fixture
 def panel(qtbot: QtBot) -> TranscriptPanel:
     widget = TranscriptPanel()
@@ -266,11 +273,11 @@ def test_clicking_rows_seeks_and_selects(panel: TranscriptPanel, qtbot: QtBot) -
     assert panel.selected_phrase() == "p2"
 
 
-def test_set_selected_phrase_selects_without_echo(panel: TranscriptPanel, qtbot: QtBot) -> None:
+def test_the_shared_selection_is_shown_without_echo(panel: TranscriptPanel, qtbot: QtBot) -> None:
     with qtbot.assertNotEmitted(panel.phrase_selected):
-        panel.set_selected_phrase("p3")
+        _select(panel, "p3")
     assert panel.selected_phrase() == "p3"
-    panel.set_selected_phrase(None)
+    _select(panel, None)
     assert panel.selected_phrase() is None
 
 
@@ -331,7 +338,7 @@ def test_an_edit_that_resets_the_list_keeps_the_place_and_selection(
     panel.set_project(project)
     _settle(qtbot, panel)
     view = panel.phrase_view()
-    panel.set_selected_phrase("p250")
+    _select(panel, "p250")
     top_before = view.indexAt(QPoint(1, 1)).row()
     assert top_before > 200
     panel.set_project(ne.split_phrase(project, "p250", 5, "new"))
@@ -445,7 +452,7 @@ def test_delete_key_in_the_phrase_list_deletes_the_phrase_not_a_window_shortcut(
 ) -> None:
     _window, panel, fired = _panel_in_window(qtbot, ("Delete",))
     view = panel.phrase_view()
-    panel.set_selected_phrase("p2")
+    _select(panel, "p2")
     view.setFocus()
     with qtbot.waitSignal(panel.delete_requested, timeout=1000) as blocker:
         qtbot.keyClick(view, Qt.Key.Key_Delete)
@@ -462,13 +469,13 @@ def test_split_without_editing_cuts_before_the_middle_word(
 ) -> None:
     split = _button(panel, "splitButton")
     assert not split.isEnabled()  # nothing selected
-    panel.set_selected_phrase("p1")
+    _select(panel, "p1")
     assert split.isEnabled()
     with qtbot.waitSignal(panel.split_requested, timeout=1000) as blocker:
         qtbot.mouseClick(split, Qt.MouseButton.LeftButton)
     assert blocker.args == ["p1", ne.middle_split_index(PHRASES[0].text)]
     panel.set_project(_project(phrases=(Phrase("one", "word", 1.0, 2.0),)))
-    panel.set_selected_phrase("one")
+    _select(panel, "one")
     assert not split.isEnabled()
 
 
@@ -500,14 +507,14 @@ def test_split_while_editing_cuts_at_the_cursor(panel: TranscriptPanel, qtbot: Q
 def test_merge_with_next_and_delete(panel: TranscriptPanel, qtbot: QtBot) -> None:
     merge = _button(panel, "mergeButton")
     delete = _button(panel, "deleteButton")
-    panel.set_selected_phrase("p2")
+    _select(panel, "p2")
     with qtbot.waitSignal(panel.merge_requested, timeout=1000) as blocker:
         qtbot.mouseClick(merge, Qt.MouseButton.LeftButton)
     assert blocker.args == ["p2", "p3"]
     with qtbot.waitSignal(panel.delete_requested, timeout=1000) as blocker:
         qtbot.mouseClick(delete, Qt.MouseButton.LeftButton)
     assert blocker.args == ["p2"]
-    panel.set_selected_phrase("p3")
+    _select(panel, "p3")
     assert not merge.isEnabled()  # the last phrase has no next
     assert delete.isEnabled()
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QToolButton
 from pytestqt.qtbot import QtBot
 
-from narrlocal_gui.ui.transport_bar import NO_AUDIO_TOOLTIP, TransportBar, format_timecode
+from narrlocal_gui.ui.transport_bar import NO_AUDIO_TOOLTIP, TransportBar
 
 
 @pytest.fixture
@@ -78,20 +78,6 @@ def test_position_and_duration_labels(bar: TransportBar) -> None:
     bar.set_position(62.345, 1234)
     assert _label(bar, "timeLabel") == "00:01:02.345 / 00:05:00.000"
     assert _label(bar, "frameLabel") == "frame 1234"
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0.0, "00:00:00.000"),
-        (59.9996, "00:01:00.000"),
-        (3725.5, "01:02:05.500"),
-        (-1.0, "00:00:00.000"),
-        (float("nan"), "00:00:00.000"),
-    ],
-)
-def test_format_timecode(seconds: float, text: str) -> None:
-    assert format_timecode(seconds) == text
 
 
 def test_set_speed_does_not_emit(bar: TransportBar, qtbot: QtBot) -> None:

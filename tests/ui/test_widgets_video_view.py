@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPainter
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from narrlocal_gui.ui.edit_requests import FilesDropped
 from narrlocal_gui.ui.video_view import VideoView
 
 FRAME_RGB = (200, 40, 90)
@@ -99,7 +100,7 @@ def test_drop_emits_local_paths_only(view: VideoView, qtbot: QtBot, tmp_path: Pa
     event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, buttons, modifiers)
     with qtbot.waitSignal(view.files_dropped, timeout=1000) as blocker:
         QApplication.sendEvent(view, event)
-    assert blocker.args == [[clip, subs]]
+    assert blocker.args == [FilesDropped((clip, subs))]
     assert event.isAccepted()
 
 

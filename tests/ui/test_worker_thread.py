@@ -168,9 +168,11 @@ def test_shutdown_of_a_stuck_worker_times_out_with_a_warning(
 class _Recorder:
     def __init__(self, worker: Worker) -> None:
         self.events: list[tuple[str, object]] = []
-        worker.failed.connect(lambda job, text: self.events.append(("failed", text)))
+        worker.failed.connect(lambda failure: self.events.append(("failed", failure.message)))
         worker.cancelled.connect(lambda job: self.events.append(("cancelled", job)))
-        worker.progressed.connect(lambda job, f: self.events.append(("progressed", f)))
+        worker.progressed.connect(
+            lambda report: self.events.append(("progressed", report.fraction))
+        )
 
 
 def test_run_job_returns_the_result_and_forwards_progress() -> None:

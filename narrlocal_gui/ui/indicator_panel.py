@@ -160,9 +160,6 @@ class IndicatorTableModel(QAbstractTableModel):
                 self.index(first, 0), self.index(last, self.columnCount() - 1), roles
             )
 
-    def active_ids(self) -> set[str]:
-        return set(self._active)
-
     # -- lookups -----------------------------------------------------------------------
     def indicator_id(self, row: int) -> str:
         return self._rows[row].indicator.id

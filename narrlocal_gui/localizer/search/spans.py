@@ -107,15 +107,15 @@ def non_maximum_suppression(
 
 def refine(curve: np.ndarray, start: int, end: int, fraction: float) -> tuple[int, int]:
     """Move the span's edges to where the evidence falls below ``fraction`` of its peak
-    above its surroundings, searching the span and its own length on each side."""
+    above the neighbourhood's low level (its 20th percentile), searching the span and twice
+    its length (at least 4 samples) on each side."""
     n = curve.size
-    size = end - start
-    lo = max(0, start - size)
-    hi = min(n, end + size)
+    reach = max(2 * (end - start), 4)
+    lo = max(0, start - reach)
+    hi = min(n, end + reach)
     peak_at = start + int(np.argmax(curve[start:end]))
     peak = float(curve[peak_at])
-    outside = np.concatenate((curve[lo:start], curve[end:hi]))
-    base = float(np.min(curve[lo:hi])) if outside.size == 0 else float(np.mean(outside))
+    base = float(np.percentile(curve[lo:hi], 20))
     if not peak > base:
         return start, end
     level = base + fraction * (peak - base)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from narrlocal_gui.cli import search
 from narrlocal_gui.cli.arguments import frame_rate, seconds_type
 from narrlocal_gui.cli.output import print_progress_line
 from narrlocal_gui.errors import UserFacingError
@@ -90,6 +91,7 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="run every available method (comma: --checkpoint, else the built-in model)",
     )
+    search.configure_moments(tasks)
 
 
 def _method_names(chosen: str, all_methods: bool) -> list[str]:
@@ -149,6 +151,8 @@ def _progress() -> Callable[[int, int], None] | None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    if args.eval_task == "moments":
+        return search.run_moments(args)
     if args.eval_task != "pointing":  # argparse allows only the tasks above
         raise UserFacingError(f"Unknown evaluation task {args.eval_task!r}.")
     import json

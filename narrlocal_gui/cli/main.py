@@ -30,6 +30,7 @@ from narrlocal_gui.cli import (
     info,
     localize,
     narration,
+    search,
     synth,
     train,
 )
@@ -115,6 +116,13 @@ COMMANDS: list[Command] = [
         export.EXPORT_DESCRIPTION,
         export.configure_export,
         export.run_export,
+    ),
+    Command(
+        "search",
+        search.SEARCH_SUMMARY,
+        search.SEARCH_DESCRIPTION,
+        search.configure_search,
+        search.run_search,
     ),
     Command(
         "synth",

@@ -142,7 +142,7 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
     draw_box.setCheckable(True)
     box_from_click = _action(
         parent,
-        "Box from &Click",
+        "Box from &Click\tCtrl+Click",
         None,
         "Click a thing in the picture to box it for the selected phrase at this frame "
         "(or Ctrl+click at any time)",

@@ -47,14 +47,14 @@ def _samples(t0: float, n: int) -> list[tuple[float, Box]]:
     return [(t0 + i * FRAME, _box(10.0 + i)) for i in range(n)]
 
 
-def test_track_forward_stops_at_the_span_end_and_before_the_next_correction() -> None:
+def test_track_forward_stops_at_the_span_end() -> None:
     project = _project()
     assert track_forward_end(project, "i1", 10.0, 5.0, TOL) == pytest.approx(13.0)
     assert track_forward_end(project, "i1", 10.0, 1.0, TOL) == pytest.approx(11.0)
+    # A correction ahead does not stop it (tracking again goes over an earlier track).
     corrected = set_keyframe(project, "i1", 12.0, _box(50.0), TOL)
-    assert track_forward_end(corrected, "i1", 10.0, 5.0, TOL) == pytest.approx(12.0 - TOL)
-    # The correction on the frame it starts from does not stop it.
-    assert track_forward_end(corrected, "i1", 12.0, 5.0, TOL) == pytest.approx(13.0)
+    assert track_forward_end(corrected, "i1", 10.0, 5.0, TOL) == pytest.approx(13.0)
+    assert track_forward_end(project, "i1", 13.0, 5.0, TOL) == pytest.approx(13.0)
     with pytest.raises(ValueError):
         track_forward_end(project, "i1", 10.0, 0.0, TOL)
     with pytest.raises(KeyError):
@@ -88,8 +88,9 @@ def test_tracked_keyframes_are_one_edit_of_human_points_over_the_span() -> None:
     assert project.indicator("i1").track == _project().indicator("i1").track
 
 
-def test_tracked_keyframes_keep_corrections_outside_the_keys() -> None:
+def test_tracked_keyframes_replace_corrections_inside_and_keep_those_outside() -> None:
     project = set_keyframe(_project(), "i1", 12.0, _box(70.0), TOL)
+    project = set_keyframe(project, "i1", 10.5, _box(60.0), TOL)
     tracked = set_tracked_keyframes(project, "i1", [(10.0, _box(0.0)), (11.0, _box(5.0))], TOL)
     humans = [(p.time, p.box) for p in tracked.indicator("i1").track if p.human]
     assert humans == [(10.0, _box(0.0)), (11.0, _box(5.0)), (12.0, _box(70.0))]

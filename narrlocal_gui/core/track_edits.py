@@ -15,9 +15,10 @@ edits (see ``docs/correcting-boxes.md``), plus the queries the editor and the ti
 * Track Forward (:func:`set_tracked_keyframes`) is one edit of many corrections: the
   tracker's boxes at frames about :data:`TRACK_KEY_STEP` apart, each a human point (the
   model has only the ``human`` mark; a box the user asked the tracker for is theirs, and
-  localizing again keeps it), and the model's points between them dropped, so the box
-  follows the tracker, not a blend with the guesses it replaced. It stops before the next
-  correction (:func:`track_forward_end`): a person's box is never overwritten.
+  localizing again keeps it), and every other point between them dropped, so the box
+  follows the tracker, not a blend with what it replaced. Corrections inside the tracked
+  span are replaced too: tracking again from a box corrected where a first track drifted
+  must go on over that first track's keyframes (Undo brings them back).
 
 Unknown ids raise KeyError; a time, tolerance or box out of range raises ValueError. Boxes
 are clipped to the frame by the caller (this module does not know the frame size); a stored
@@ -251,19 +252,13 @@ def track_forward_end(
     project: Project, indicator_id: str, t: float, seconds: float, tolerance: float
 ) -> float:
     """Where Track Forward from ``t`` stops: ``seconds`` later, but not past the end of the
-    indicator's display span, and before its next correction (a human point more than half
-    a frame after ``t``), which the tracker must not overwrite. Equal to ``t`` or less when
-    there is nothing to track."""
+    indicator's display span. ``t`` or less when there is nothing to track."""
     _check_time(t, tolerance)
     if not (math.isfinite(seconds) and seconds > 0.0):
         raise ValueError(f"track length must be a finite time > 0 s, got {seconds!r}")
     indicator = project.indicator(indicator_id)
     _start, end = display_span(indicator, project.phrase(indicator.phrase_id), project.display)
-    end = min(t + seconds, end)
-    later = [p.time for p in indicator.track if p.human and p.time > t + tolerance]
-    if later:
-        end = min(end, min(later) - tolerance)
-    return end
+    return min(t + seconds, end)
 
 
 def tracked_keys(
@@ -287,8 +282,8 @@ def set_tracked_keyframes(
     tolerance: float,
 ) -> Project:
     """``project`` with Track Forward's ``keys`` (time, box), in increasing time, as human
-    points of the indicator: each replaces the points within ``tolerance`` of its time, and
-    the model's points from the first key to the last are dropped (see the module)."""
+    points of the indicator: they replace every point from the first key to the last (within
+    ``tolerance`` of them included; see the module)."""
     if not keys:
         raise ValueError("no tracked boxes to keep")
     times = [k[0] for k in keys]
@@ -299,11 +294,6 @@ def set_tracked_keyframes(
         _check_box(box)
     indicator = project.indicator(indicator_id)
     first, last = times[0] - tolerance, times[-1] + tolerance
-    kept = tuple(
-        p
-        for p in indicator.track
-        if not (first < p.time < last and not p.human)
-        and not any(_near(p, t, tolerance) for t in times)
-    )
+    kept = tuple(p for p in indicator.track if not first < p.time < last)
     track = (*kept, *(TrackPoint(t, box, human=True) for t, box in keys))
     return replace_indicator(project, replace(indicator, track=track))

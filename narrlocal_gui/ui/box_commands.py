@@ -7,11 +7,13 @@
   does, one undo step "Box from click for “…”". Meanwhile the pointer is busy and the status
   bar says so; a second click supersedes the first (its late result is dropped by job id).
 * **Track Forward.** The selected indicator's box on the frame on screen is carried over the
-  next :data:`TRACK_SECONDS` (not past its display span, stopping before its next
-  correction) by the :class:`TrackWorker`; the status bar shows progress, the time left
-  and Cancel. The result is one undo step, "Track forward for “…”": a human keyframe about
-  every :data:`~narrlocal_gui.core.track_edits.TRACK_KEY_STEP` seconds. Cancel keeps nothing:
-  a half-tracked span would look finished, and running it again costs seconds.
+  next :data:`TRACK_SECONDS` (not past its display span) by the :class:`TrackWorker`; the
+  status bar shows progress, the time left and Cancel. The result is one undo step, "Track
+  forward for “…”": a human keyframe about every
+  :data:`~narrlocal_gui.core.track_edits.TRACK_KEY_STEP` seconds, over whatever points were
+  in the span (corrections too: tracking again from where a track drifted must go over the
+  first track; the status line counts them). Cancel keeps nothing: a half-tracked span would
+  look finished, and running it again costs seconds.
 
 Both jobs run through a :class:`JobController` each, with their own threads joined on
 :meth:`BoxCommands.shutdown`.
@@ -199,10 +201,7 @@ class BoxCommands(QObject):
             project, selected, key_time, self.track_seconds, tolerance
         )
         if stop < key_time + 2.0 * tolerance:  # not even one frame more
-            self.message.emit(
-                f"Nothing to track: {name} shows no more frames before its end or its next"
-                " correction."
-            )
+            self.message.emit(f"Nothing to track: {name} shows no more frames after this one.")
             return
         run = self.tracks.start(
             lambda job_id: _Track(job_id, selected, tolerance), f"Tracking {name} forward…"
@@ -219,14 +218,19 @@ class BoxCommands(QObject):
         if not any(i.id == run.indicator_id for i in project.indicators):
             return  # the box was deleted meanwhile
         keys = track_edits.tracked_keys(tracked.samples)
-        before = project
+        indicator = project.indicator(run.indicator_id)
+        first, last = keys[0][0] + run.tolerance, keys[-1][0] + run.tolerance
+        replaced = sum(1 for p in indicator.track if p.human and first < p.time < last)
         self._edits.track_forward(run.indicator_id, keys, run.tolerance)
-        if self._document.project is not before:
-            seconds = tracked.samples[-1][0] - tracked.samples[0][0]
-            name = quoted(project.phrase(project.indicator(run.indicator_id).phrase_id).text)
+        if self._document.project is not project:
+            seconds = keys[-1][0] - keys[0][0]
+            name = quoted(project.phrase(indicator.phrase_id).text)
+            over = f", over {replaced} earlier" if replaced else ""
             self.tracks.report(
-                f"Tracked {name} for {seconds:.1f} s: {len(keys)} keyframes (one undo step)."
+                f"Tracked {name} for {seconds:.1f} s: {len(keys)} keyframes{over} (one undo step)."
             )
+        else:
+            self.tracks.report("The tracker found the box where it already was.")
 
     @Slot()
     def cancel_track(self) -> None:

@@ -275,3 +275,19 @@ def test_track_forward_needs_a_selected_box(moving: MainWindow) -> None:
     moving.window_actions.track_forward.trigger()
     assert not moving.box_commands.tracks.busy
     assert moving.statusBar().currentMessage().startswith("Select a box to track")
+
+
+def test_tracking_again_goes_over_the_first_track(moving: MainWindow, qtbot: QtBot) -> None:
+    moving.window_actions.track_forward.trigger()
+    qtbot.waitUntil(lambda: not moving.box_commands.tracks.busy, timeout=10000)
+    first = moving.project.indicator("i1").track  # keys on frames 0, 5, 10, ... 29
+    _go(moving, qtbot, 7 * FRAME)  # where the first track drifted, say
+    moving.window_actions.track_forward.trigger()
+    qtbot.waitUntil(lambda: not moving.box_commands.tracks.busy, timeout=10000)
+    again = moving.project.indicator("i1").track
+    frames = [round(p.time / FRAME) for p in again]
+    assert frames == [0, 5, 7, 12, 17, 22, 27, 29]
+    assert all(p.human for p in again)
+    # Frames 10, 15, 20, 25 and 29 of the first track were gone over.
+    assert len(first) == 7
+    assert "over 5 earlier" in moving.statusBar().currentMessage()

@@ -15,7 +15,10 @@ from narrlocal_gui.cli.main import main
 from tests.test_localizer_evaluation import make_square_dataset
 
 REPO = Path(__file__).resolve().parents[1]
-LAST_LINE = re.compile(r"^pointing_accuracy=(\d\.\d{3}) center_prior=(\d\.\d{3}) items=(\d+)$")
+LAST_LINE = re.compile(
+    r"^pointing_accuracy=(\d\.\d{3}) center_prior=(\d\.\d{3}) items=(\d+)"
+    r" box_acc50=(\d\.\d{3}) box_miou=(\d\.\d{3})$"
+)
 
 
 def run(capfd: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
@@ -59,8 +62,20 @@ def test_flow_on_the_square_set(
     assert re.search(r"^\s+interaction\s+3\s+0\s+0\.000", out, re.MULTILINE)  # centre
     data = json.loads(out_json.read_text())
     assert set(data["methods"]) == {"flow", "centre"}
+    assert set(data["box_baselines"]) == {"centre-box", "whole-frame"}
     assert len(data["items"]) == 4
     assert data["items"][0]["results"]["flow"]["hit"] is True
+    for item in data["items"]:
+        for result in item["results"].values():
+            x1, y1, x2, y2 = result["box"]
+            assert 0 <= x1 < x2 and 0 <= y1 < y2
+            assert 0.0 <= result["iou"] <= 1.0
+    # The summary line's box figures are the chosen method's, as in the JSON.
+    flow_all = data["methods"]["flow"]["all"]
+    assert re.search(
+        rf"box_acc50={flow_all['box_acc50']:.3f} box_miou={flow_all['box_miou']:.3f}$", out
+    )
+    assert re.search(r"^centre-box\s+all\s+4\s+-\s+-\s+\d\.\d{3}\s+\d\.\d{3}$", out, re.M)
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
 
 
@@ -71,7 +86,7 @@ def test_the_chosen_method_comes_first_and_baselines_always_run(
     assert code == 0
     assert last_line(out) == (0.25, 0.25, 4)
     rows = [line.split()[0] for line in out.splitlines()[2:-1] if not line.startswith(" ")]
-    assert rows == ["centre", "flow"]
+    assert rows == ["centre", "flow", "centre-box", "whole-frame"]
 
 
 def test_all_methods(

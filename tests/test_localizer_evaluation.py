@@ -221,13 +221,20 @@ def test_flow_hits_the_moving_square_and_the_centre_misses(tmp_path: Path) -> No
 
 
 class NativePointer:
-    """Points at a fixed native pixel through frames shrunk by max_side."""
+    """Points at a fixed native pixel through frames shrunk by max_side (with a fixed native
+    box, by default the top-left pixel)."""
 
     name = "pointer"
 
-    def __init__(self, native_point: tuple[float, float], native_width: int) -> None:
+    def __init__(
+        self,
+        native_point: tuple[float, float],
+        native_width: int,
+        native_box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0),
+    ) -> None:
         self.native_point = native_point
         self.native_width = native_width
+        self.native_box = native_box
 
     def localize(self, clip: ClipInput, phrase: str) -> Localization:
         scale = clip.size[0] / self.native_width
@@ -237,7 +244,7 @@ class NativePointer:
             times=clip.times,
             heatmaps=np.zeros((n, 2, 2), np.float32),
             points=np.tile([x * scale, y * scale], (n, 1)),
-            boxes=np.tile([0.0, 0.0, 1.0, 1.0], (n, 1)),
+            boxes=np.tile(np.asarray(self.native_box) * scale, (n, 1)),
             scores=np.zeros(n, np.float32),
         )
 
@@ -252,6 +259,34 @@ def test_points_are_mapped_back_to_native_pixels(tmp_path: Path) -> None:
     first = report.results[0]
     assert first.point == pytest.approx(inside)
     assert first.hit
+
+
+def test_boxes_are_scored_against_the_union_of_the_items_boxes(tmp_path: Path) -> None:
+    dataset = load_pointing_dataset(make_square_dataset(tmp_path))
+    truth = square_box(1.0)  # 36 x 36 at x 12..48, y 0..36; later items move right
+    boxed = NativePointer((30.0, 18.0), 192, (12.0, 0.0, 48.0, 36.0))
+    report = evaluate_pointing(dataset, {"boxed": boxed}, window=0.0, max_side=96)
+    ious = [r.iou for r in report.results]
+    assert tuple(report.results[0].box) == pytest.approx((12.0, 0.0, 48.0, 36.0))
+    assert ious[0] == pytest.approx(1.0)
+    # t = 2 s: the truth is 12 px further right, 24 of 36 columns shared: 24 / (36 + 12).
+    assert square_box(2.0)[0] - truth[0] == pytest.approx(12.0)
+    assert ious[1] == pytest.approx(24 / 48)
+    assert ious[2] == pytest.approx(12 / 60)
+    summary = report.box_summary("boxed")
+    assert (summary.items, summary.box_hits) == (3, 2)  # IoU 0.5 counts
+    assert summary.mean_iou == pytest.approx((1.0 + 0.5 + 0.2) / 3)
+    # The baselines from the 192 x 128 frame alone: the centre box is 48..144 x 32..96.
+    centre = report.box_summary("centre-box")
+    assert centre.items == 3 and centre.box_hits == 0
+    whole = report.box_summary("whole-frame")
+    assert whole.mean_iou == pytest.approx(36 * 36 / (192 * 128))
+    data = report_json(report)
+    assert data["items"][0]["results"]["boxed"]["box"] == [12.0, 0.0, 48.0, 36.0]
+    assert data["items"][0]["results"]["boxed"]["iou"] == 1.0
+    assert data["methods"]["boxed"]["all"]["box_hits"] == 2
+    assert data["box_baselines"]["whole-frame"]["all"]["box_acc50"] == 0.0
+    assert data["items"][0]["box_baselines"]["centre-box"]["box"] == [48.0, 32.0, 144.0, 96.0]
 
 
 @pytest.mark.shared

@@ -5,8 +5,8 @@ Only argparse-level code runs at import (``narrlocal --help`` must stay light); 
 OpenCV, PyAV and torch are imported by the handler. Errors a user can cause are
 :class:`~narrlocal_gui.errors.UserFacingError` (the CLI prints one line and exits 2).
 
-The last line printed is exactly ``pointing_accuracy=A center_prior=C items=N`` for the
-chosen method (A and C with three decimals), for scripts.
+The last line printed is exactly ``pointing_accuracy=A center_prior=C items=N box_acc50=B
+box_miou=M`` for the chosen method (A, C, B and M with three decimals), for scripts.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ EVAL_DESCRIPTION = (
     "set (a JSON file of phrases, each with boxes on one frame of a video or photo; the "
     "format is described in docs/evaluation.md) and reports the fraction of items whose "
     "predicted pixel falls inside a ground-truth box, per method and per kind, always "
-    "beside the centre-prior and optical-flow baselines."
+    "beside the centre-prior and optical-flow baselines; and the quality of each method's "
+    "box (Acc@IoU0.5, mIoU against the union of the item's boxes) beside a fixed centre "
+    "box and the whole frame."
 )
 
 BASELINES = ("centre", "flow")
@@ -48,8 +50,9 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
         help="pointing accuracy on an annotated set",
         description="For each item, the method sees the frames around the phrase (as in the "
         "application) and points at one pixel of the annotated frame; a hit is a pixel "
-        "inside any box. Prints a table per method and per kind, then one line "
-        "'pointing_accuracy=A center_prior=C items=N' for the chosen method.",
+        "inside any box; its box is scored by IoU with the union of the item's boxes. Prints "
+        "a table per method and per kind, then one line 'pointing_accuracy=A center_prior=C "
+        "items=N box_acc50=B box_miou=M' for the chosen method.",
     )
     pointing.add_argument("dataset", type=Path, metavar="DATASET.json", help="the annotated set")
     pointing.add_argument(
@@ -107,12 +110,16 @@ def _method_names(chosen: str, all_methods: bool) -> list[str]:
 
 
 def format_report(report: PointingReport) -> list[str]:
-    """The table: one row per method and kind (``all`` first)."""
-    header = ("method", "kind", "items", "hits", "accuracy", "s/item")
+    """The table: one row per method and kind (``all`` first), pointing then box quality;
+    then the box baselines (no pointing of their own)."""
+    from narrlocal_gui.localizer.evaluation import BOX_BASELINES
+
+    header = ("method", "kind", "items", "hits", "accuracy", "box@0.5", "mIoU", "s/item")
     rows: list[tuple[str, ...]] = []
     for method in report.methods:
         for summary in (s for s in report.summaries() if s.method == method):
             first = summary.kind == "all"
+            boxes = report.box_summary(method, summary.kind)
             rows.append(
                 (
                     method if first else "",
@@ -120,7 +127,24 @@ def format_report(report: PointingReport) -> list[str]:
                     str(summary.items),
                     str(summary.hits),
                     f"{summary.accuracy:.3f}",
+                    f"{boxes.accuracy:.3f}",
+                    f"{boxes.mean_iou:.3f}",
                     f"{report.mean_seconds(method):.2f}" if first else "",
+                )
+            )
+    for name in BOX_BASELINES:
+        for kind in ("all", *report.kinds()):
+            boxes = report.box_summary(name, kind)
+            rows.append(
+                (
+                    name if kind == "all" else "",
+                    kind,
+                    str(boxes.items),
+                    "-",
+                    "-",
+                    f"{boxes.accuracy:.3f}",
+                    f"{boxes.mean_iou:.3f}",
+                    "",
                 )
             )
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
@@ -196,8 +220,9 @@ def run_eval(args: argparse.Namespace) -> int:
         print(row)
     main = report.summary(chosen)
     centre = report.summary("centre")
+    boxes = report.box_summary(chosen)
     print(
         f"pointing_accuracy={main.accuracy:.3f} center_prior={centre.accuracy:.3f} "
-        f"items={main.items}"
+        f"items={main.items} box_acc50={boxes.accuracy:.3f} box_miou={boxes.mean_iou:.3f}"
     )
     return 0

@@ -12,6 +12,13 @@ edits (see ``docs/correcting-boxes.md``), plus the queries the editor and the ti
   the model points and keeps the human ones.
 * Deleting a keyframe removes the point(s) within ``tolerance`` of ``t``; deleting the last
   one leaves an empty track, which shows no box.
+* Track Forward (:func:`set_tracked_keyframes`) is one edit of many corrections: the
+  tracker's boxes at frames about :data:`TRACK_KEY_STEP` apart, each a human point (the
+  model has only the ``human`` mark; a box the user asked the tracker for is theirs, and
+  localizing again keeps it), and every other point between them dropped, so the box
+  follows the tracker, not a blend with what it replaced. Corrections inside the tracked
+  span are replaced too: tracking again from a box corrected where a first track drifted
+  must go on over that first track's keyframes (Undo brings them back).
 
 Unknown ids raise KeyError; a time, tolerance or box out of range raises ValueError. Boxes
 are clipped to the frame by the caller (this module does not know the frame size); a stored
@@ -21,8 +28,9 @@ correction is at least :data:`MIN_BOX_SIZE` pixels on each side.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from itertools import pairwise
 
 from narrlocal_gui.core.edits import replace_indicator
 from narrlocal_gui.core.ids import new_id
@@ -38,6 +46,7 @@ from narrlocal_gui.core.visibility import display_span
 
 __all__ = [
     "MIN_BOX_SIZE",
+    "TRACK_KEY_STEP",
     "add_box_for_phrase",
     "clear_track",
     "delete_keyframe",
@@ -49,10 +58,18 @@ __all__ = [
     "previous_keyframe_time",
     "set_hide_interpolated",
     "set_keyframe",
+    "set_tracked_keyframes",
+    "track_forward_end",
+    "tracked_keys",
 ]
 
 #: The smallest correction, in source pixels on each side: a box that can still be grabbed.
 MIN_BOX_SIZE = 2.0
+
+#: Track Forward keeps a tracked box as a keyframe about this often (seconds): the tracker
+#: follows every frame, and boxes a fifth of a second apart, interpolated, stay within a
+#: few pixels of it for things moved by hand, with a keyframe count a timeline can show.
+TRACK_KEY_STEP = 0.2
 
 #: Next keyframe ignores points this close after ``t`` (the frame already shown).
 _SAME_INSTANT = 1e-6
@@ -226,3 +243,57 @@ def set_hide_interpolated(project: Project, indicator_id: str, hide: bool) -> Pr
     """Show the indicator's box only on its keyframes (True), or on every frame (False)."""
     indicator = project.indicator(indicator_id)
     return replace_indicator(project, replace(indicator, hide_interpolated=bool(hide)))
+
+
+# -- Track Forward ---------------------------------------------------------------------------
+
+
+def track_forward_end(
+    project: Project, indicator_id: str, t: float, seconds: float, tolerance: float
+) -> float:
+    """Where Track Forward from ``t`` stops: ``seconds`` later, but not past the end of the
+    indicator's display span. ``t`` or less when there is nothing to track."""
+    _check_time(t, tolerance)
+    if not (math.isfinite(seconds) and seconds > 0.0):
+        raise ValueError(f"track length must be a finite time > 0 s, got {seconds!r}")
+    indicator = project.indicator(indicator_id)
+    _start, end = display_span(indicator, project.phrase(indicator.phrase_id), project.display)
+    return min(t + seconds, end)
+
+
+def tracked_keys(
+    samples: Sequence[tuple[float, Box]], step: float = TRACK_KEY_STEP
+) -> tuple[tuple[float, Box], ...]:
+    """The tracked ``(time, box)`` samples kept as keyframes: the first, each one at least
+    ``step`` after the last kept, and the last (where the track ends)."""
+    if not (math.isfinite(step) and step >= 0.0):
+        raise ValueError(f"key step must be a finite time >= 0 s, got {step!r}")
+    kept: list[tuple[float, Box]] = []
+    for i, sample in enumerate(samples):
+        if not kept or sample[0] - kept[-1][0] >= step - _SAME_INSTANT or i == len(samples) - 1:
+            kept.append(sample)
+    return tuple(kept)
+
+
+def set_tracked_keyframes(
+    project: Project,
+    indicator_id: str,
+    keys: Sequence[tuple[float, Box]],
+    tolerance: float,
+) -> Project:
+    """``project`` with Track Forward's ``keys`` (time, box), in increasing time, as human
+    points of the indicator: they replace every point from the first key to the last (within
+    ``tolerance`` of them included; see the module)."""
+    if not keys:
+        raise ValueError("no tracked boxes to keep")
+    times = [k[0] for k in keys]
+    if any(b <= a for a, b in pairwise(times)):
+        raise ValueError("tracked keyframe times must increase")
+    for t, box in keys:
+        _check_time(t, tolerance)
+        _check_box(box)
+    indicator = project.indicator(indicator_id)
+    first, last = times[0] - tolerance, times[-1] + tolerance
+    kept = tuple(p for p in indicator.track if not first < p.time < last)
+    track = (*kept, *(TrackPoint(t, box, human=True) for t, box in keys))
+    return replace_indicator(project, replace(indicator, track=track))

@@ -6,6 +6,11 @@ the clip it would get in the application (the window around the phrase, sampled 
 frame) and outputs one pixel for the annotated frame; a hit is that pixel inside any box
 (edges included). Accuracy = hits / items, overall and per ``kind``.
 
+The box of the annotated frame is scored too: its IoU with the union of the item's boxes
+as pixel sets (:func:`~narrlocal_gui.localizer.box_geometry.iou_with_union`), a box hit at
+IoU >= 0.5 (Acc@IoU0.5) and the mean IoU (mIoU), beside two box baselines that need no
+method: a fixed centre box (half of each side) and the whole frame.
+
 A dataset is checked completely before any work: bad JSON, another version, an item with a
 missing or malformed field, a media file that is missing or not a picture source all raise
 :class:`DatasetError` naming the item. A missing media file is an error rather than a
@@ -27,10 +32,14 @@ from typing import Any
 import numpy as np
 
 from narrlocal_gui.errors import MediaError, UserFacingError
+from narrlocal_gui.localizer.box_geometry import Box, centre_box, iou_with_union
 from narrlocal_gui.localizer.methods.registry import LocalizationMethod
 
 __all__ = [
+    "BOX_BASELINES",
+    "BOX_HIT_IOU",
     "DATASET_VERSION",
+    "BoxSummary",
     "DatasetError",
     "ItemResult",
     "PointingDataset",
@@ -45,8 +54,11 @@ __all__ = [
 
 DATASET_VERSION = 1
 KINDS = ("interaction", "object")
-
-Box = tuple[float, float, float, float]
+#: A box is a hit when its IoU with the union of the item's boxes reaches this.
+BOX_HIT_IOU = 0.5
+#: Boxes scored beside every method's, from the frame size alone: a centred box of half
+#: each side (the centre prior's +-1 sigma) and the whole frame.
+BOX_BASELINES = ("centre-box", "whole-frame")
 
 
 class DatasetError(UserFacingError):
@@ -237,7 +249,8 @@ def point_in_boxes(point: Sequence[float], boxes: Sequence[Sequence[float]]) -> 
 
 @dataclass(frozen=True, slots=True)
 class ItemResult:
-    """One method on one item: its point for the annotated frame (native pixels)."""
+    """One method on one item: its point and box for the annotated frame (native pixels),
+    and the box's IoU with the union of the item's boxes; ``size`` is the frame's (W, H)."""
 
     item_id: str
     method: str
@@ -246,12 +259,23 @@ class ItemResult:
     hit: bool
     frame_time: float | None
     seconds: float
+    box: Box = (0.0, 0.0, 1.0, 1.0)
+    iou: float = 0.0
+    size: tuple[int, int] = (1, 1)
 
     def __post_init__(self) -> None:
         if len(self.point) != 2:
             raise ValueError("point must be (x, y)")
         if self.seconds < 0:
             raise ValueError("seconds must be >= 0")
+        if len(self.box) != 4:
+            raise ValueError("box must be (x1, y1, x2, y2)")
+        if not 0.0 <= self.iou <= 1.0:
+            raise ValueError("iou must be between 0 and 1")
+
+    @property
+    def box_hit(self) -> bool:
+        return self.iou >= BOX_HIT_IOU
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +294,37 @@ class Summary:
     @property
     def accuracy(self) -> float:
         return self.hits / self.items if self.items else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class BoxSummary:
+    """Box quality of one method (or box baseline) over the items of one kind: how many
+    boxes reach IoU >= :data:`BOX_HIT_IOU` and the mean IoU."""
+
+    method: str
+    kind: str
+    items: int
+    box_hits: int
+    mean_iou: float
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.box_hits <= self.items:
+            raise ValueError("box_hits must be between 0 and items")
+        if not 0.0 <= self.mean_iou <= 1.0:
+            raise ValueError("mean_iou must be between 0 and 1")
+
+    @property
+    def accuracy(self) -> float:
+        return self.box_hits / self.items if self.items else 0.0
+
+
+def baseline_box(name: str, size: tuple[int, int]) -> Box:
+    """The box of a :data:`BOX_BASELINES` entry on a ``size`` = (W, H) frame."""
+    if name == "centre-box":
+        return centre_box(size)
+    if name == "whole-frame":
+        return (0.0, 0.0, float(size[0]), float(size[1]))
+    raise KeyError(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +353,24 @@ class PointingReport:
         return tuple(
             self.summary(method, kind) for method in self.methods for kind in ("all", *self.kinds())
         )
+
+    def box_summary(self, method: str, kind: str = "all") -> BoxSummary:
+        """Box quality of a method, or of a :data:`BOX_BASELINES` entry."""
+        if method in BOX_BASELINES:
+            boxes_of = {item.id: item.boxes for item in self.dataset.items}
+            first = self.methods[0]
+            ious = [
+                iou_with_union(baseline_box(method, r.size), boxes_of[r.item_id])
+                for r in self.results
+                if r.method == first and kind in ("all", r.kind)
+            ]
+        elif method in self.methods:
+            ious = [r.iou for r in self.results if r.method == method and kind in ("all", r.kind)]
+        else:
+            raise KeyError(method)
+        hits = sum(iou >= BOX_HIT_IOU for iou in ious)
+        mean = min(1.0, max(0.0, float(np.mean(ious)))) if ious else 0.0
+        return BoxSummary(method, kind, len(ious), hits, mean)
 
     def mean_seconds(self, method: str) -> float:
         times = [r.seconds for r in self.results if r.method == method]
@@ -374,6 +447,8 @@ def evaluate_pointing(
                 seconds = _time.perf_counter() - began
                 loc = scale_localization(loc, clip.size, native)
                 x, y = (float(v) for v in loc.points[target])
+                x1, y1, x2, y2 = (float(v) for v in loc.boxes[target])
+                box = (x1, y1, x2, y2)
                 results.append(
                     ItemResult(
                         item_id=item.id,
@@ -383,6 +458,9 @@ def evaluate_pointing(
                         hit=point_in_boxes((x, y), item.boxes),
                         frame_time=frame_time,
                         seconds=max(0.0, seconds),
+                        box=box,
+                        iou=min(1.0, max(0.0, iou_with_union(box, item.boxes))),
+                        size=native,
                     )
                 )
             by_item[item.id] = results
@@ -404,6 +482,8 @@ def report_json(report: PointingReport) -> dict[str, Any]:
         entry[r.method] = {
             "point": [round(r.point[0], 2), round(r.point[1], 2)],
             "hit": r.hit,
+            "box": [round(v, 2) for v in r.box],
+            "iou": round(r.iou, 4),
             "seconds": round(r.seconds, 4),
         }
     return {
@@ -414,11 +494,22 @@ def report_json(report: PointingReport) -> dict[str, Any]:
         "fps": report.fps,
         "methods": {
             method: {
-                s.kind: {"items": s.items, "hits": s.hits, "accuracy": s.accuracy}
+                s.kind: {
+                    "items": s.items,
+                    "hits": s.hits,
+                    "accuracy": s.accuracy,
+                    **_box_json(report.box_summary(method, s.kind)),
+                }
                 for s in report.summaries()
                 if s.method == method
             }
             for method in report.methods
+        },
+        "box_baselines": {
+            name: {
+                kind: _box_json(report.box_summary(name, kind)) for kind in ("all", *report.kinds())
+            }
+            for name in BOX_BASELINES
         },
         "items": [
             {
@@ -432,7 +523,28 @@ def report_json(report: PointingReport) -> dict[str, Any]:
                 ),
                 "boxes": [list(b) for b in item.boxes],
                 "results": per_item[item.id],
+                "box_baselines": _baselines_json(report, item),
             }
             for item in report.dataset.items
         ],
     }
+
+
+def _box_json(summary: BoxSummary) -> dict[str, Any]:
+    return {
+        "box_hits": summary.box_hits,
+        "box_acc50": summary.accuracy,
+        "box_miou": summary.mean_iou,
+    }
+
+
+def _baselines_json(report: PointingReport, item: PointingItem) -> dict[str, Any]:
+    size = next(r.size for r in report.results if r.item_id == item.id)
+    out: dict[str, Any] = {}
+    for name in BOX_BASELINES:
+        box = baseline_box(name, size)
+        out[name] = {
+            "box": [round(v, 2) for v in box],
+            "iou": round(iou_with_union(box, item.boxes), 4),
+        }
+    return out

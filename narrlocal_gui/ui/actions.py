@@ -60,6 +60,8 @@ class Actions:
     adapt_to_videos: QAction
     cancel_adaptation: QAction
     draw_box: QAction
+    box_from_click: QAction
+    track_forward: QAction
     previous_keyframe: QAction
     next_keyframe: QAction
     delete_keyframe: QAction
@@ -138,6 +140,14 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
         "(or Shift+drag at any time)",
     )
     draw_box.setCheckable(True)
+    box_from_click = _action(
+        parent,
+        "Box from &Click\tCtrl+Click",
+        None,
+        "Click a thing in the picture to box it for the selected phrase at this frame "
+        "(or Ctrl+click at any time)",
+    )
+    box_from_click.setCheckable(True)
     return Actions(
         open_video=_action(parent, "&Open Video…", "Ctrl+O", "Open a video file"),
         open_project=_action(
@@ -255,6 +265,13 @@ def build_actions(parent: QObject, undo_stack: QUndoStack) -> Actions:
             "Stop adapting the localizer; its progress is kept and can be resumed",
         ),
         draw_box=draw_box,
+        box_from_click=box_from_click,
+        track_forward=_action(
+            parent,
+            "&Track Forward",
+            "T",
+            "Follow the selected box from this frame over the next seconds (one undo step)",
+        ),
         # Alt+arrows: the keyframe keys of Kdenlive, beside Left/Right (frames) and
         # Shift+Left/Right (jumps); a modified key, so no text field ever needs it.
         previous_keyframe=_action(
@@ -375,6 +392,8 @@ def build_menus(
 
     boxes = bar.addMenu("&Boxes")
     boxes.addAction(actions.draw_box)
+    boxes.addAction(actions.box_from_click)
+    boxes.addAction(actions.track_forward)
     boxes.addSeparator()
     boxes.addAction(actions.previous_keyframe)
     boxes.addAction(actions.next_keyframe)

@@ -1,10 +1,13 @@
-"""Correcting boxes in the picture: select, move, resize and draw (docs/correcting-boxes.md).
+"""Correcting boxes in the picture: select, move, resize, draw, and ask for a box with a
+click (docs/correcting-boxes.md).
 
 :class:`BoxEditor` watches the video view's mouse and keys (an event filter) and paints the
 selection over the frame (the view's overlay). It edits nothing itself: a finished drag is
 reported once, on release, as a request the window turns into one undoable edit. While the
 pointer moves it reports a preview project for the player to render, so the frame follows
-the drag; Esc cancels and puts the real project back.
+the drag; Esc cancels and puts the real project back. A Ctrl+click (or a click in Box from
+Click mode) is reported as a :class:`BoxClicked` for the phrase a drawn box would be for;
+finding the box is the box commands' work, off the GUI thread.
 
 Editing happens on frames: an edit is a keyframe at the start time of the frame on screen,
 and the playhead is moved onto that start (the same frame) so the picture shows exactly the
@@ -39,7 +42,7 @@ from narrlocal_gui.core.selection import Selection
 from narrlocal_gui.core.time_format import format_timecode
 from narrlocal_gui.core.visibility import VisibleIndicator, frame_tolerance, visible_indicators
 from narrlocal_gui.ui import box_overlay
-from narrlocal_gui.ui.edit_requests import BoxCorrected, BoxDrawn
+from narrlocal_gui.ui.edit_requests import BoxClicked, BoxCorrected, BoxDrawn
 from narrlocal_gui.ui.selection_model import SelectionModel
 from narrlocal_gui.ui.video_view import VideoView
 
@@ -106,10 +109,12 @@ class BoxEditor(QObject):
 
     box_changed = Signal(BoxCorrected)
     box_drawn = Signal(BoxDrawn)
+    box_clicked = Signal(BoxClicked)
     frame_project_changed = Signal(Project)  # what the player should render now
     seek_requested = Signal(float)
     pause_requested = Signal()
     draw_mode_changed = Signal(bool)
+    click_mode_changed = Signal(bool)
     message = Signal(str)
 
     def __init__(
@@ -124,6 +129,7 @@ class BoxEditor(QObject):
         self._playing = False
         self._hover: str | None = None
         self._draw_mode = False
+        self._click_mode = False
         self._drag: _Drag | None = None
         self._previewing = False
         self._visible: list[VisibleIndicator] | None = None
@@ -190,6 +196,7 @@ class BoxEditor(QObject):
             return
         self._draw_mode = on
         if on:
+            self.set_click_mode(False)
             if self._playing:
                 self.pause_requested.emit()
             self._view.setFocus(Qt.FocusReason.ShortcutFocusReason)  # so Esc reaches us
@@ -201,6 +208,26 @@ class BoxEditor(QObject):
 
     def draw_mode(self) -> bool:
         return self._draw_mode
+
+    @Slot(bool)
+    def set_click_mode(self, on: bool) -> None:
+        """Box from Click: the next click on the picture asks for a box around the thing
+        there, as a Ctrl+click does at any time."""
+        on = bool(on)
+        if on == self._click_mode:
+            return
+        self._click_mode = on
+        if on:
+            self.set_draw_mode(False)
+            if self._playing:
+                self.pause_requested.emit()
+            self._view.setFocus(Qt.FocusReason.ShortcutFocusReason)  # so Esc reaches us
+        self._update_cursor(None)
+        self._view.update()
+        self.click_mode_changed.emit(on)
+
+    def click_mode(self) -> bool:
+        return self._click_mode
 
     def dragging(self) -> bool:
         return self._drag is not None
@@ -251,7 +278,7 @@ class BoxEditor(QObject):
         if kind == QEvent.Type.MouseButtonDblClick and self._drag is not None:
             return True
         if isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape:
-            if self._drag is None and not self._draw_mode:
+            if self._drag is None and not self._draw_mode and not self._click_mode:
                 return False
             if kind == QEvent.Type.ShortcutOverride:
                 event.accept()  # Esc is ours while dragging or drawing
@@ -261,6 +288,7 @@ class BoxEditor(QObject):
                     self.cancel_drag()
                 else:
                     self.set_draw_mode(False)
+                    self.set_click_mode(False)
                 return True
         if kind in (QEvent.Type.Hide, QEvent.Type.WindowDeactivate):
             self.cancel_drag()  # the release may never come
@@ -280,6 +308,9 @@ class BoxEditor(QObject):
         if frame is None:
             return False
         pos = event.position()
+        if self._click_mode or event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._click_box(pos, frame)
+            return True
         drawing = self._draw_mode or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         if drawing:
             if self._view.widget_to_frame(pos) is not None:
@@ -356,7 +387,7 @@ class BoxEditor(QObject):
         hit = box_hit(boxes, self.selected_indicator(), x, y, self._reach())
         return None if hit is None else (shown[hit[0]], hit[1])
 
-    def _key_time(self, phrase_id: str, frame: FrameAt) -> tuple[float, bool]:
+    def key_time(self, phrase_id: str, frame: FrameAt) -> tuple[float, bool]:
         """When the edit's keyframe goes, and whether the playhead must be moved there: the
         frame's start.
 
@@ -379,7 +410,7 @@ class BoxEditor(QObject):
         indicator = self._project.indicator(visible.indicator_id)
         press = self._to_frame(pos)
         anchor = press if handle is None else handle_point(start_box, handle)
-        key_time, snap = self._key_time(indicator.phrase_id, frame)
+        key_time, snap = self.key_time(indicator.phrase_id, frame)
         self._drag = _Drag(
             mode=_Mode.MOVE if handle is None else _Mode.RESIZE,
             phrase_id=indicator.phrase_id,
@@ -403,7 +434,7 @@ class BoxEditor(QObject):
             return
         indicator = self._project.indicator_for_phrase(phrase_id)
         press = self._to_frame(pos)
-        key_time, snap = self._key_time(phrase_id, frame)
+        key_time, snap = self.key_time(phrase_id, frame)
         self._drag = _Drag(
             mode=_Mode.DRAW,
             phrase_id=phrase_id,
@@ -420,6 +451,21 @@ class BoxEditor(QObject):
             snap=snap,
         )
         self._view.setCursor(Qt.CursorShape.CrossCursor)
+
+    def _click_box(self, pos: QPointF, frame: FrameAt) -> None:
+        point = self._view.widget_to_frame(pos)
+        if point is None:
+            return  # beside the picture
+        phrase_id = self.draw_target(report=True)
+        if phrase_id is None:
+            return
+        key_time, snap = self.key_time(phrase_id, frame)
+        if snap:
+            self.seek_requested.emit(key_time)
+        self.set_click_mode(False)  # one box per Box from Click, as Draw Box
+        self.box_clicked.emit(
+            BoxClicked(phrase_id, key_time, (point.x(), point.y()), frame.tolerance)
+        )
 
     def _dragged_box(self, drag: _Drag, pos: QPointF) -> Box | None:
         if not drag.moved:
@@ -535,7 +581,7 @@ class BoxEditor(QObject):
                 self._view.setCursor(_HANDLE_CURSORS[drag.handle])
             else:
                 self._view.setCursor(Qt.CursorShape.ClosedHandCursor)
-        elif self._draw_mode:
+        elif self._draw_mode or self._click_mode:
             self._view.setCursor(Qt.CursorShape.CrossCursor)
         elif hit is not None and hit[1] is not None:
             self._view.setCursor(_HANDLE_CURSORS[hit[1]])
@@ -569,6 +615,14 @@ class BoxEditor(QObject):
                 box_overlay.paint_selection(painter, rect, visible.color, True)
             elif visible.indicator_id == self._hover and not self._draw_mode:
                 box_overlay.paint_hover(painter, rect)
+        if self._click_mode:
+            target = self.draw_target()
+            if target is None:
+                text = "Box from Click: select a phrase shown at this time (Esc: stop)"
+            else:
+                name = quoted(self._project.phrase(target).text)
+                text = f"Click the thing {name} is about to box it (Esc: stop)"
+            box_overlay.paint_hint(painter, self._view.image_rect(), text)
         if self._draw_mode:
             target = self.draw_target()
             if target is None:

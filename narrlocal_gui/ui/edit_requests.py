@@ -14,6 +14,7 @@ from pathlib import Path
 from narrlocal_gui.core.model import Box, IndicatorStyle
 
 __all__ = [
+    "BoxClicked",
     "BoxCorrected",
     "BoxDrawn",
     "DefaultDurationChosen",
@@ -87,6 +88,21 @@ class BoxDrawn:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.time) and self.tolerance > 0):
             raise ValueError("a drawn box needs a finite time and a positive tolerance")
+
+
+@dataclass(frozen=True, slots=True)
+class BoxClicked:
+    """A click on a thing in the picture (Ctrl+click, or Box from Click) that asks for a box
+    of the phrase around ``point`` (x, y frame pixels) on the frame at ``time``."""
+
+    phrase_id: str
+    time: float
+    point: tuple[float, float]
+    tolerance: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.time) and self.tolerance > 0):
+            raise ValueError("a box from a click needs a finite time and a positive tolerance")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from narrlocal_gui.core.ids import new_id
 from narrlocal_gui.core.model import (
     Appearance,
     AppearanceField,
+    Box,
     HeatColors,
     Project,
 )
@@ -169,6 +170,31 @@ class IndicatorEdits(QObject):
             drawn.box,
             drawn.tolerance,
             new_id("ind"),
+        )
+
+    @Slot(BoxDrawn)
+    def box_from_click(self, found: BoxDrawn) -> None:
+        """A box found around a click: the same keyframe as a drawn box."""
+        self._apply(
+            f"Box from click for {self._phrase_name(found.phrase_id)}",
+            track_edits.add_box_for_phrase,
+            found.phrase_id,
+            found.time,
+            found.box,
+            found.tolerance,
+            new_id("ind"),
+        )
+
+    def track_forward(
+        self, indicator_id: str, keys: tuple[tuple[float, Box], ...], tolerance: float
+    ) -> None:
+        """Track Forward's keyframes, one undo step."""
+        self._apply(
+            f"Track forward for {self._name(indicator_id)}",
+            track_edits.set_tracked_keyframes,
+            indicator_id,
+            keys,
+            tolerance,
         )
 
     @Slot(str, float, float)

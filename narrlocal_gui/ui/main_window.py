@@ -11,7 +11,8 @@ What does what:
 * :class:`SelectionModel` — the one selection (a phrase and its indicator) that every view
   shows and writes, whichever view it was made in;
 * :class:`BoxEditor` — selecting, moving, resizing and drawing boxes in the picture;
-  :class:`KeyframeCommands` — the Boxes menu's keyframe commands;
+  :class:`KeyframeCommands` — the Boxes menu's keyframe commands; :class:`BoxCommands` —
+  Box from Click and Track Forward on their worker threads;
 * :class:`NarrationCommands` — the Narration menu and its worker thread;
   :class:`LocalizeCommands` — the Localize menu and the localizer's worker thread;
   :class:`AdaptCommands` — Localize > Adapt to My Videos… and the training's worker thread;
@@ -46,6 +47,7 @@ from narrlocal_gui.ui.actions import build_actions, build_menus
 from narrlocal_gui.ui.adapt_commands import AdaptCommands
 from narrlocal_gui.ui.appearance_dialog import AppearanceChosen, AppearanceDialog
 from narrlocal_gui.ui.audio_worker import Waveform
+from narrlocal_gui.ui.box_commands import BoxCommands
 from narrlocal_gui.ui.box_editor import BoxEditor
 from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.export_commands import ExportCommands
@@ -121,6 +123,7 @@ class MainWindow(QMainWindow):
         self.keyframes = KeyframeCommands(
             self.document, self.box_editor, self.indicator_edits, self
         )
+        self.box_commands = BoxCommands(self.document, self.box_editor, self.indicator_edits, self)
         self.transport = TransportBar()
         self.timeline = TimelineWidget(selection=self.selection)
         self.indicator_panel = IndicatorPanel(selection=self.selection)
@@ -160,6 +163,7 @@ class MainWindow(QMainWindow):
         # Its own display: an export may run while the localizer works.
         self.export_progress = ProgressWidget()
         self.adapt_progress = ProgressWidget()
+        self.track_progress = ProgressWidget()
         self.clock_label = QLabel()
         self.clock_label.setObjectName("clockSourceLabel")
         self.clock_label.setToolTip("What keeps the picture in time")
@@ -168,6 +172,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.localize_progress)
         self.statusBar().addPermanentWidget(self.export_progress)
         self.statusBar().addPermanentWidget(self.adapt_progress)
+        self.statusBar().addPermanentWidget(self.track_progress)
         self.statusBar().addPermanentWidget(self.clock_label)
 
         self.recent_menu = RecentMenu(self)
@@ -344,6 +349,10 @@ class MainWindow(QMainWindow):
         a.delete_box.triggered.connect(k.delete_box)
         k.seek_requested.connect(c.seek)
         k.message.connect(self._show_status)
+        self.box_commands.attach(a, self.track_progress, self.statusBar())
+        self.box_commands.message.connect(self._show_status)
+        # The jobs were for the video that was open.
+        self.files.opened.connect(self.box_commands.cancel)
 
     def _wire_exports(self) -> None:
         x = self.exports
@@ -498,6 +507,7 @@ class MainWindow(QMainWindow):
         self.localize.shutdown()
         self.adaptation.shutdown()
         self.exports.shutdown()
+        self.box_commands.shutdown()
         save_window_state(
             self.preferences.settings, self.saveGeometry(), self.saveState(WINDOW_STATE_VERSION)
         )

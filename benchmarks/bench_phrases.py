@@ -1,10 +1,13 @@
-"""Phrase extraction: exact-split rate over the test table, extraction speed, model load time.
+"""Phrase extraction: exact-split rate over the test tables (written sentences, and real speech
+with visual flags), extraction speed, model load time.
 
 Run: .venv/bin/python benchmarks/bench_phrases.py [--words N] [--runs N]
 
 The speed is measured on a synthetic narration made of the table's sentences repeated to
 about ``--words`` words (20k by default, an hour and a half of speech), as Whisper output
-(punctuated, word times) and as auto-captions (lower case, no punctuation, word times).
+(punctuated, word times) and as auto-captions (lower case, no punctuation, word times); the
+time for one hour of narration at that pace is printed, and the time for one 5,000-word
+sentence without punctuation (bad input that must be chunked, not hang).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from narrlocal_gui.narration.phrases import (
     split_into_phrases,
 )
 from tests.phrase_table import PHRASE_TABLE
+from tests.phrase_table_speech import SPEECH_TABLE
+from tests.test_narration_phrases_speech import measure_speech_table
 
 WORD_SECONDS = 0.35  # a little under three words a second, a usual narration pace
 
@@ -89,6 +94,15 @@ def main() -> None:
     for case, got in failures:
         print(f"  FAIL {case.text!r}\n    expected {list(case.expected)}\n    got      {list(got)}")
 
+    exact_items, correct, total, speech_failures = measure_speech_table()
+    print(
+        f"real-speech table: exact phrases {exact_items}/{len(SPEECH_TABLE)} = "
+        f"{exact_items / len(SPEECH_TABLE):.3f}; visual flags {correct}/{total} = "
+        f"{correct / total:.3f}"
+    )
+    for line in speech_failures:
+        print(f"  FAIL {line}")
+
     for captions in (False, True):
         narration = _synthetic(args.words, captions=captions)
         words = _word_count(narration)
@@ -106,6 +120,18 @@ def main() -> None:
             f"{len(result)} phrases in {seconds:.2f} s = {words / seconds:,.0f} words/s "
             f"(median of {args.runs}); peak RSS {rss_start:.0f} -> {_max_rss_mib():.0f} MiB"
         )
+        hour = seconds * 3600.0 / (words * WORD_SECONDS)
+        print(f"  one hour of narration ({3600 / WORD_SECONDS:,.0f} words): {hour:.2f} s")
+
+    run_on = _synthetic(5_000, captions=True)
+    spoken = " ".join(s.text for s in run_on.segments).split()[:5_000]
+    one = Segment(" ".join(spoken), 0.0, len(spoken) * WORD_SECONDS)
+    begin = time.perf_counter()
+    result = extract_phrases(Narration((one,), source="manual"))
+    print(
+        f"one {len(spoken):,}-word sentence without punctuation or word times: "
+        f"{len(result)} phrases in {time.perf_counter() - begin:.2f} s"
+    )
 
 
 if __name__ == "__main__":

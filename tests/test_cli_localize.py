@@ -41,7 +41,7 @@ def _check_project(project: Project, width: int, height: int) -> None:
     assert project.phrases
     for phrase in project.phrases:
         ind = project.indicator_for_phrase(phrase.id)
-        assert ind is not None and ind.enabled
+        assert ind is not None and ind.enabled is phrase.visual  # talk starts off
         assert ind.track and ind.heatmaps and ind.score is not None
         assert 0.0 <= ind.score <= 1.0
         for p in ind.track:

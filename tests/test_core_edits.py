@@ -32,8 +32,6 @@ def test_each_edit(project: Project) -> None:
     assert p.indicator("ia").duration_override == 1.5
     p = edits.set_indicator_duration(p, "ia", None)
     assert p.indicator("ia").duration_override is None
-    p = edits.set_indicator_color(p, "ia", (9, 8, 7))
-    assert p.indicator("ia").color == (9, 8, 7)
     p = edits.set_all_enabled(p, False)
     assert not any(i.enabled for i in p.indicators)
     p = edits.set_default_duration(p, None)

@@ -3,6 +3,8 @@ keeping what a person chose (style, enabled, duration, colour, hand-corrected bo
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from narrlocal_gui.core.model import (
     HeatSample,
     Indicator,
     IndicatorStyle,
+    NotVisualReason,
     Phrase,
     Project,
     TrackPoint,
@@ -121,3 +124,20 @@ def test_bad_input_raises(project: Project) -> None:
     taken = Project(phrases=project.phrases, indicators=(Indicator("x", "p0"),))
     with pytest.raises(ValueError):  # the new id is taken by another phrase's indicator
         apply_localization(taken, "p1", (), (), None, new_indicator_id="x")
+
+
+def test_a_not_visual_phrase_gets_a_disabled_indicator_a_person_can_turn_on() -> None:
+    talk = Phrase("talk", "so that's it for this video", 0.0, 2.0, False, NotVisualReason.META_TALK)
+    project = Project(phrases=(talk, Phrase("act", "stir it", 2.0, 3.0)))
+    out = apply_localization(project, "talk", (), (), 0.2, new_indicator_id="i-talk")
+    out = apply_localization(out, "act", (), (), 0.8, new_indicator_id="i-act")
+    assert not out.indicator("i-talk").enabled
+    assert out.indicator("i-act").enabled
+    turned_on = dataclasses.replace(
+        out,
+        indicators=tuple(
+            dataclasses.replace(i, enabled=True) if i.id == "i-talk" else i for i in out.indicators
+        ),
+    )
+    again = apply_localization(turned_on, "talk", (), (), 0.3, new_indicator_id="unused")
+    assert again.indicator("i-talk").enabled  # the person's choice is kept

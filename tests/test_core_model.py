@@ -9,6 +9,7 @@ from narrlocal_gui.core.model import (
     HeatSample,
     Indicator,
     IndicatorStyle,
+    NotVisualReason,
     Phrase,
     Project,
     TrackPoint,
@@ -100,3 +101,16 @@ def test_style_labels_and_surround_flag() -> None:
         IndicatorStyle.SPOTLIGHT,
     }
     assert all(s.label for s in IndicatorStyle)
+
+
+def test_a_phrase_has_a_not_visual_reason_exactly_when_it_is_not_visual() -> None:
+    assert Phrase("p", "cut it", 0.0, 1.0).visual
+    talk = Phrase("p", "hi", 0.0, 1.0, False, "greeting")  # type: ignore[arg-type]
+    assert talk.not_visual_reason is NotVisualReason.GREETING
+    with pytest.raises(ValueError, match="exactly when"):
+        Phrase("p", "hi", 0.0, 1.0, visual=False)
+    with pytest.raises(ValueError, match="exactly when"):
+        Phrase("p", "cut it", 0.0, 1.0, not_visual_reason=NotVisualReason.FILLER)
+    with pytest.raises(ValueError):
+        Phrase("p", "hi", 0.0, 1.0, False, "shouting")  # type: ignore[arg-type]
+    assert all(reason.description for reason in NotVisualReason)

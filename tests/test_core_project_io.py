@@ -14,6 +14,7 @@ from narrlocal_gui.core.model import (
     Indicator,
     IndicatorStyle,
     Narration,
+    NotVisualReason,
     Phrase,
     Project,
     Segment,
@@ -37,7 +38,11 @@ def full_project(video_path: Path) -> Project:
     return Project(
         video=VideoRef(str(video_path), duration=12.5, width=640, height=360, fps=29.97),
         narration=Narration((Segment("put the pan", 1.0, 1.6, words),), "en", "srt"),
-        phrases=(Phrase("p1", "put the pan", 1.0, 1.6), Phrase("p2", "stir it", 2.0, 9.0)),
+        phrases=(
+            Phrase("p1", "put the pan", 1.0, 1.6),
+            Phrase("p2", "stir it", 2.0, 9.0),
+            Phrase("p3", "in this video", 9.0, 9.5, False, NotVisualReason.META_TALK),
+        ),
         indicators=(
             Indicator(
                 "i1",
@@ -187,6 +192,16 @@ def test_atomic_write_keeps_permissions(tmp_path: Path) -> None:
         ),
         (
             b'{"format": "narrlocal-project", "version": 1, "phrases": [{"id": "a", "text": "x",'
+            b' "start": 0, "end": 1, "visual": false, "not_visual_reason": "boring"}]}',
+            "unknown reason",
+        ),
+        (
+            b'{"format": "narrlocal-project", "version": 1, "phrases": [{"id": "a", "text": "x",'
+            b' "start": 0, "end": 1, "visual": false}]}',
+            "not-visual reason exactly when",
+        ),
+        (
+            b'{"format": "narrlocal-project", "version": 1, "phrases": [{"id": "a", "text": "x",'
             b' "start": 0, "end": 1}], "indicators": [{"id": "i", "phrase_id": "a",'
             b' "heatmaps": [{"time": 0, "shape": [2, 2], "data": "AAA="}]}]}',
             "values for a 2x2 grid",
@@ -278,3 +293,13 @@ def test_looks_like_project(tmp_path: Path) -> None:
     assert looks_like_project(p) and looks_like_project(renamed)
     assert not looks_like_project(video)
     assert not looks_like_project(tmp_path / "missing.mp4")
+
+
+def test_phrases_of_older_files_read_as_visual(tmp_path: Path) -> None:
+    path = tmp_path / "old.narrlocal"
+    path.write_text(
+        '{"format": "narrlocal-project", "version": 1,'
+        ' "phrases": [{"id": "a", "text": "cut it", "start": 0, "end": 1}]}'
+    )
+    (phrase,) = load_project(path).phrases
+    assert phrase.visual and phrase.not_visual_reason is None

@@ -265,25 +265,6 @@ def test_one_render_path_for_player_cli_and_export() -> None:
         assert not names & {"render_indicators", "visible_indicators"}, relative
 
 
-def test_the_qt_player_worker_renders_the_exported_frame(clip: Path) -> None:
-    pytest.importorskip("PySide6")
-    from narrlocal_gui.ui.media_worker import MediaWorker, RenderRequest
-    from narrlocal_gui.ui.worker_thread import FileJob
-
-    project = annotated_project(clip)
-    exported = {f.index: f.image for f in exported_frames(project, clip)}
-    worker = MediaWorker()
-    shown: dict[int, np.ndarray] = {}
-    worker.rendered.connect(lambda r: shown.__setitem__(r.index, r.picture))
-    worker.open(FileJob(worker.jobs.next(), str(clip)))
-    for index in (3, 14, 15, 21, 40):
-        worker.render(RenderRequest(index, index / 30, project))
-    worker.close_media()
-    assert sorted(shown) == [3, 14, 15, 21, 40]
-    for index, image in shown.items():
-        assert np.array_equal(image, exported[index])
-
-
 # -- the encoded file ------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import pytest
 from narrlocal_gui.core.model import Narration, Phrase, Segment, Word
 from narrlocal_gui.narration import phrase_rules, phrase_times
 from narrlocal_gui.narration import phrases as phrases_module
-from narrlocal_gui.narration.phrase_rules import MAX_PHRASE_WORDS
+from narrlocal_gui.narration.phrase_rules import MAX_NOT_VISUAL_WORDS, MAX_PHRASE_WORDS
 from narrlocal_gui.narration.phrase_times import PAUSE_BOUNDARY_S
 from narrlocal_gui.narration.phrases import (
     PhraseError,
@@ -27,7 +27,8 @@ from narrlocal_gui.narration.phrases import (
 from narrlocal_gui.progress import Cancelled
 from tests.phrase_table import PHRASE_TABLE
 
-MIN_EXACT_SPLIT_RATE = 0.9
+# Measured: 111 of 113.
+MIN_EXACT_SPLIT_RATE = 111 / 113
 
 
 @pytest.fixture(scope="module")
@@ -243,6 +244,11 @@ def test_a_word_missing_from_edited_text_falls_back_to_interpolation(nlp: Any) -
     assert words[4].start < result[1].end <= 4.0
 
 
+def _max_words(phrase: Phrase) -> int:
+    """An action fits MAX_PHRASE_WORDS; talk that shows nothing is cut only when garbled."""
+    return MAX_PHRASE_WORDS if phrase.visual else MAX_NOT_VISUAL_WORDS
+
+
 def test_an_overlong_run_on_is_cut_where_the_speaker_paused(nlp: Any) -> None:
     run_on = (
         "whereas the opposition that has not hold back the branding reproach of communism "
@@ -260,7 +266,7 @@ def test_an_overlong_run_on_is_cut_where_the_speaker_paused(nlp: Any) -> None:
             timed.append((f" {w}", t, t + 0.3))
             t += 0.35
         result = extract_phrases(Narration((_timed_segment(timed),), source="asr:base"))
-        assert all(len(p.text.split()) <= MAX_PHRASE_WORDS for p in result)
+        assert all(len(p.text.split()) <= _max_words(p) for p in result)
         return [p.text for p in result]
 
     assert phrases_with_pause_before("against")[1].startswith("against the more advanced")
@@ -413,7 +419,7 @@ def test_real_auto_captions_give_sane_ordered_phrases(nlp: Any, shared_media: Pa
     cursor = 0
     for phrase in result:
         assert first <= phrase.start < phrase.end <= last
-        assert len(phrase.text.split()) <= MAX_PHRASE_WORDS
+        assert len(phrase.text.split()) <= _max_words(phrase)
         cursor = stream.index(phrase.text, cursor) + len(phrase.text)
     assert all(a.end <= b.start for a, b in itertools.pairwise(result))
     # "unite" and "manifesto" are 2.4 s apart inside one cue: a sentence boundary.

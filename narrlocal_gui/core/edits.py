@@ -17,7 +17,6 @@ from narrlocal_gui.core.model import (
     Indicator,
     IndicatorStyle,
     Project,
-    Rgb,
 )
 
 
@@ -51,10 +50,6 @@ def set_indicator_style(project: Project, indicator_id: str, style: IndicatorSty
 def set_indicator_duration(project: Project, indicator_id: str, seconds: float | None) -> Project:
     """Override how long the indicator shows (None: back to the project default)."""
     return _update(project, indicator_id, duration_override=seconds)
-
-
-def set_indicator_color(project: Project, indicator_id: str, color: Rgb) -> Project:
-    return _update(project, indicator_id, color=color)
 
 
 def set_all_enabled(project: Project, enabled: bool) -> Project:

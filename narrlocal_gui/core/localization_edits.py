@@ -4,7 +4,8 @@ Like :mod:`narrlocal_gui.core.edits`, this is the body of an undoable GUI edit (
 ``narrlocal localize`` applies per phrase). A phrase has at most one indicator:
 
 * none yet: a new BOX indicator is created with the colour of the phrase's place in the
-  palette (or the colour given);
+  palette (or the colour given), enabled only when the phrase is visual (a greeting or a
+  remark that shows nothing gets a disabled one, which the user can turn on);
 * one already: its model output (the track points with ``human=False`` and the heat maps,
   and the score) is replaced by the new result, while everything a person chose is kept:
   style, enabled, display duration, colour and the hand corrections (``human=True``
@@ -99,6 +100,7 @@ def apply_localization(
             id=new_indicator_id,
             phrase_id=phrase_id,
             style=IndicatorStyle.BOX,
+            enabled=project.phrase(phrase_id).visual,
             color=color if color is not None else phrase_color_,
             track=merge_track((), track),
             heatmaps=tuple(heatmaps),

@@ -206,19 +206,56 @@ class Narration:
     source: str = "manual"
 
 
+class NotVisualReason(StrEnum):
+    """Why a phrase is judged to show nothing on screen (its indicator starts disabled)."""
+
+    GREETING = "greeting"
+    META_TALK = "meta_talk"  # about the video itself: "in this video I'll show you how"
+    FILLER = "filler"  # "and that's exactly what you want"
+    NO_ACTION = "no_action"  # a remark, advice or measurement with no action shown
+
+    @property
+    def description(self) -> str:
+        """One sentence for tooltips: why the phrase's indicator starts off."""
+        return _NOT_VISUAL_DESCRIPTIONS[self]
+
+
+_NOT_VISUAL_DESCRIPTIONS = {
+    NotVisualReason.GREETING: "A greeting or thanks: nothing is shown",
+    NotVisualReason.META_TALK: "Talk about the video itself: nothing is shown",
+    NotVisualReason.FILLER: "A filler that names nothing: nothing is shown",
+    NotVisualReason.NO_ACTION: "A remark, advice or measurement with no action shown",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Phrase:
-    """A narrated phrase and when it is spoken."""
+    """A narrated phrase and when it is spoken.
+
+    ``visual`` is False when the phrase is judged to show nothing (greetings, talk about the
+    video, fillers, remarks with no action); ``not_visual_reason`` then says why, and is None
+    exactly when ``visual`` is True.
+    """
 
     id: str
     text: str
     start: float
     end: float
+    visual: bool = True
+    not_visual_reason: NotVisualReason | None = None
 
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("phrase id must not be empty")
         _check_span(self.start, self.end)
+        reason = self.not_visual_reason
+        if reason is not None and not isinstance(reason, NotVisualReason):
+            object.__setattr__(self, "not_visual_reason", NotVisualReason(reason))
+        if self.visual != (self.not_visual_reason is None):
+            raise ValueError(
+                "a phrase has a not-visual reason exactly when it is not visual, got "
+                f"visual={self.visual} with reason {self.not_visual_reason!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from narrlocal_gui.core.model import (
     Indicator,
     IndicatorStyle,
     Narration,
+    NotVisualReason,
     Phrase,
     Project,
     Segment,
@@ -107,7 +108,17 @@ def project_to_json(project: Project, base_dir: Path | None = None) -> dict[str,
             ],
         },
         "phrases": [
-            {"id": p.id, "text": p.text, "start": p.start, "end": p.end} for p in project.phrases
+            {
+                "id": p.id,
+                "text": p.text,
+                "start": p.start,
+                "end": p.end,
+                "visual": p.visual,
+                "not_visual_reason": (
+                    None if p.not_visual_reason is None else p.not_visual_reason.value
+                ),
+            }
+            for p in project.phrases
         ],
         "indicators": [
             {
@@ -429,6 +440,10 @@ def project_from_json(doc: Any, path: Path) -> Project:
     for pi, p_any in enumerate(r.lst(doc.get("phrases", []), "phrases")):
         pw = f"phrases[{pi}]"
         p = r.obj(p_any, pw)
+        # Files written before the visual judgement have neither key: their phrases are visual.
+        reason = r.get(p, "not_visual_reason", str, pw, None)
+        if reason is not None and reason not in {v.value for v in NotVisualReason}:
+            raise r.fail(f"{pw}.not_visual_reason", f"unknown reason {reason!r}")
         with r.at(pw):
             phrases.append(
                 Phrase(
@@ -436,6 +451,8 @@ def project_from_json(doc: Any, path: Path) -> Project:
                     r.get(p, "text", str, pw),
                     r.get(p, "start", float, pw),
                     r.get(p, "end", float, pw),
+                    visual=r.get(p, "visual", bool, pw, True),
+                    not_visual_reason=None if reason is None else NotVisualReason(reason),
                 )
             )
     indicators = [

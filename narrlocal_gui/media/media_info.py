@@ -103,11 +103,6 @@ class MediaInfo:
         elif self.audio_sample_rate or self.audio_channels or self.audio_codec is not None:
             raise ValueError("without audio, the audio rate, channels and codec must be empty")
 
-    @property
-    def frame_duration(self) -> float:
-        """Average seconds per frame (0 for audio)."""
-        return 1.0 / self.fps if self.fps > 0 else 0.0
-
 
 def describe(path: Path) -> str:
     """How messages name a file: the path as given, quoted."""

@@ -43,10 +43,6 @@ class Orientation:
     def is_identity(self) -> bool:
         return self.quarter_turns == 0 and not self.vflip and not self.hflip
 
-    @property
-    def swaps_axes(self) -> bool:
-        return self.quarter_turns % 2 == 1
-
     def apply(self, image: np.ndarray) -> np.ndarray:
         if self.is_identity:
             return image

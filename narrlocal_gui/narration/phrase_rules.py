@@ -31,7 +31,14 @@ particles, prepositional phrases, adverbs, relative clauses and complements, so
 light-verb constructions keep the user's words ("you want to cut the tape", "I'm gonna cut
 this in half", "make sure the screws are tight", "let it cool").
 
-Each span is then trimmed: leading joints and discourse markers ("and", "but", "so",
+A verb with no words of its own but an adverb makes one action with the verb after it ("go
+ahead and cut this piece off"); ", so" before a new subject is a result clause that splits
+("That's way too much glue, | so I'm gonna wipe some off").
+
+Each span is then trimmed: a pseudo-cleft preamble that names the step goes, so the phrase
+starts at the action verb ("what I'm gonna do is | cut it", "the first step you're going to
+do is | cut out four strips"), as does a step named before a comma ("First thing, | turn
+off the power"); leading joints and discourse markers ("and", "but", "so",
 "then", "first", "next", "now", "finally", "after that", "okay", "um", other interjections,
 and whom a trimmed greeting addressed: "Hello everyone, | today ...") and trailing
 punctuation and conjunctions go; stop words inside are kept (they are dropped
@@ -57,24 +64,47 @@ particle or subject is a verb even when tagged a noun ("fill it with soil and wa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from narrlocal_gui.core.model import NotVisualReason
+from narrlocal_gui.narration.phrase_visual import not_visual_reason
 
 __all__ = [
     "CHUNK_CHARS",
     "KEPT_STOP_WORDS",
+    "MAX_NOT_VISUAL_WORDS",
     "MAX_PHRASE_WORDS",
     "SPOKEN_FILLERS",
     "PauseBefore",
+    "PhraseSpan",
     "phrase_char_spans",
 ]
 
 #: Characters of narration parsed per spaCy call (about 700 words).
 CHUNK_CHARS = 4000
 
-#: A phrase longer than this (a run-on the rules could not split) is cut at its best boundary.
-MAX_PHRASE_WORDS = 20
+#: A phrase longer than this (a run-on the rules could not split) is cut at its best boundary:
+#: one narrated action ("cut out four strips of tape") fits in it.
+MAX_PHRASE_WORDS = 12
+#: The same for talk that shows nothing: it is not localized, so it is only cut when garbled.
+MAX_NOT_VISUAL_WORDS = 2 * MAX_PHRASE_WORDS
 _MIN_PART_WORDS = 3
 _MAX_PAUSE_SCORE_S = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseSpan:
+    """Characters [start, end) of a phrase and why it shows nothing (None: it is visual)."""
+
+    start: int
+    end: int
+    not_visual: NotVisualReason | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"a phrase span must be non-empty and forward: {self}")
+
 
 PauseBefore = Callable[[int], float]
 """Seconds of silence before the word that starts at a character offset (0 when unknown)."""
@@ -111,11 +141,23 @@ _TEMPORAL_PREPOSITIONS = frozenset({"before", "after", "while", "when", "since",
 # own subject, show that the clause is a run-on rather than the verb's complement.
 _COMPLEMENT_DEPS = frozenset({"dobj", "prep", "attr", "acomp", "dative", "prt", "oprd", "advmod"})
 
-# Dependents whose first word is a fair place to cut an overlong run-on.
-_CUT_DEPS = frozenset(
+# Dependents whose first word is a fair place to cut an overlong run-on: a clause first,
+# a phrase inside a clause only where no clause begins near the middle.
+_CLAUSE_CUT_DEPS = frozenset(
     {"nsubj", "nsubjpass", "csubj", "conj", "relcl", "advcl", "ccomp", "dep", "parataxis"}
-    | {"prep", "npadvmod", "appos", "acl", "mark"}
+    | {"mark"}
 )
+_CUT_DEPS = _CLAUSE_CUT_DEPS | {"prep", "npadvmod", "appos", "acl"}
+_PHRASE_CUT_SCORE = 0.5
+# A cut between larger constituents is better: each level deeper in the parse costs this.
+_CUT_DEPTH_COST = 0.05
+_MAX_CUT_DEPTH = 6
+
+# Copulas after which a pseudo-cleft names its action: "what you want to do is | take ...".
+_CLEFT_COPULAS = frozenset({"is", "'s", "was"})
+# Nouns that, as the subject of such a copula, name a step rather than a thing.
+_STEP_NOUNS = frozenset({"step", "thing", "idea", "trick", "plan", "goal", "key"})
+_DO_FORMS = frozenset({"do", "does", "doing", "did", "done"})
 
 # Verbs whose complement is a bare verb with its own subject ("let it cool"); no lemmatizer
 # is loaded, so the forms are listed.
@@ -198,8 +240,22 @@ def _has_own_words_before(head: _Token, conj: _Token) -> bool:
     )
 
 
+# Verbs that, with no words of their own but an adverb, make one action with the verb they
+# are coordinated with: "go ahead and cut", "try and fit", "come and see".
+_SERIAL_VERBS = frozenset({"go", "goes", "going", "went", "come", "comes", "try", "tries"})
+_SERIAL_DEPS = frozenset({"advmod", "aux", "nsubj", "cc", "punct", "conj", "neg"})
+
+
+def _is_serial(head: _Token, conj: _Token) -> bool:
+    return head.lower_ in _SERIAL_VERBS and all(
+        c.dep_ in _SERIAL_DEPS for c in head.children if c.i < conj.i
+    )
+
+
 def _is_split_conj(tok: _Token) -> bool:
     head = tok.head
+    if _is_serial(head, tok):
+        return False
     if not _is_verbal(head) and (
         _has_verb_evidence(tok) or (tok.tag_ == "VB" and head.pos_ in _NOUN_POS)
     ):
@@ -215,6 +271,18 @@ def _is_split_conj(tok: _Token) -> bool:
         head_is_clause = head.dep_ in _CLAUSAL_DEPS and (_is_verbal(head) or head.dep_ == "ROOT")
         return head_is_clause if tok.pos_ == "ADJ" else head.dep_ in _CLAUSAL_DEPS
     return False
+
+
+def _is_result_so(tok: _Token) -> bool:
+    """Whether ``tok`` is a ", so" followed by a subject: a result clause, not a purpose
+    (purpose "so" takes no comma: "drill a pilot hole so the wood doesn't split")."""
+    doc = tok.doc
+    return (
+        tok.lower_ == "so"
+        and 0 < tok.i < len(doc) - 1
+        and doc[tok.i - 1].text == ","
+        and doc[tok.i + 1].dep_ in ("nsubj", "nsubjpass")
+    )
 
 
 def _is_split_advcl(tok: _Token) -> bool:
@@ -251,12 +319,19 @@ def _is_run_on_imperative(tok: _Token) -> bool:
     Auto-captions have no commas: in "place the plant in the hole fill it with soil" the
     parser makes "fill" a complement of "place" with "the plant" as its subject. Verbs that
     really take such a complement ("let the paint dry", "watch the sugar melt") are excluded.
+    A past-tense tag on a verb with no subject of its own, hung on an imperative, is a
+    mistagged imperative ("take your other two put them aside": "put" tagged VBD).
     """
+    imperative = tok.tag_ == "VB" or (
+        tok.tag_ in ("VBD", "VBP")
+        and tok.head.tag_ == "VB"
+        and not any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children)
+    )
     return (
-        tok.tag_ == "VB"
+        imperative
         and tok.dep_ in ("ccomp", "acl", "relcl")
         and tok.i > 0
-        and tok.doc[tok.i - 1].pos_ in _NOUN_POS
+        and tok.doc[tok.i - 1].pos_ in _NOUN_POS | {"NUM"}
         and tok.head.lower_ not in _COMPLEMENT_TAKING_VERBS
         and not any(c.dep_ in ("aux", "auxpass", "mark") for c in tok.children)
     )
@@ -313,6 +388,8 @@ def _phrase_starts(sent: _Span) -> list[int]:
     for tok in sent:
         if tok.lower_ == ";" and tok.i + 1 < sent.end:
             starts.add(tok.i + 1)
+        if _is_result_so(tok) and verb_seen:
+            starts.add(tok.i)  # "That's way too much glue, | so I'm gonna wipe some off"
         if tok.lower_ == "then" and tok.dep_ == "advmod" and verb_seen and _then_joins(tok):
             # Words of the clause before "then" ("crease it firmly then unfold") stay with
             # the phrase before, rather than making a phrase of their own.
@@ -355,6 +432,8 @@ def _trim(doc: _Doc, start: int, end: int) -> tuple[int, int]:
             start += 2  # "After that, drain the pasta"
         else:
             break
+    start = _after_step_name(doc, start, end)
+    start = _after_cleft(doc, start, end)
     while end > start:
         tok = doc[end - 1]
         if (
@@ -368,6 +447,39 @@ def _trim(doc: _Doc, start: int, end: int) -> tuple[int, int]:
         else:
             break
     return start, end
+
+
+def _after_step_name(doc: _Doc, start: int, end: int) -> int:
+    """After a step named before a comma: "First thing, | turn off the power", "Step two, |
+    ..." (the ordinal before it is trimmed as a marker)."""
+    for k in range(start, min(start + 3, end - 2)):
+        if doc[k].lower_ in _STEP_NOUNS and doc[k + 1].text in (",", ":"):
+            return k + 2
+    return start
+
+
+def _after_cleft(doc: _Doc, start: int, end: int) -> int:
+    """Where the action starts in a pseudo-cleft ("what I'm gonna do is | cut it", "the first
+    step you're going to do is | cut out four strips"): its preamble names the step, the
+    bare verb after the copula is the action. ``start`` otherwise."""
+    for k in range(start + 1, end - 1):
+        tok = doc[k]
+        if tok.lower_ not in _CLEFT_COPULAS or tok.pos_ not in _VERB_POS:
+            continue
+        before = [doc[i] for i in range(start, k)]
+        names_step = any(t.lower_ in _DO_FORMS for t in before) or any(
+            t.lower_ in _STEP_NOUNS and t.pos_ in _NOUN_POS for t in before
+        )
+        if not names_step or any(t.lower_ in _CLEFT_COPULAS for t in before):
+            return start
+        action = k + 1
+        if doc[action].lower_ == "to" and action + 1 < end:
+            action += 1  # "the first step is to cut"
+        elif doc[action].pos_ == "PRON" and action + 1 < end and doc[action + 1].pos_ == "VERB":
+            return action  # "what you do is | you take the rope"
+        # The parser often reads "do is cut" as a passive: any verb form is the action here.
+        return action if doc[action].pos_ == "VERB" else start
+    return start
 
 
 def _top_token(doc: _Doc, start: int, end: int) -> _Token:
@@ -412,15 +524,22 @@ def _rest_of_a_greeting(top: _Token, start: int, tokens: list[_Token]) -> bool:
     )
 
 
-def _cut_candidates(doc: _Doc, start: int, end: int) -> set[int]:
-    """Token indices in [start, end) where a constituent or clause of the parse begins."""
-    found: set[int] = set()
+def _cut_candidates(doc: _Doc, start: int, end: int) -> dict[int, float]:
+    """Token indices in [start, end) where a constituent or clause of the parse begins, with
+    how good a cut each is (a clause start is better than a phrase start, and one high in
+    the parse better than one deep in it: "line up | so that these two strips that you
+    stuck together are ...", not "... strips that | you stuck")."""
+    found: dict[int, float] = {}
     for i in range(start, end):
         tok = doc[i]
         if tok.dep_ == "cc":
-            found.add(i)
+            found[i] = 1.0
         elif tok.dep_ in _CUT_DEPS and start <= tok.left_edge.i < end:
-            found.add(tok.left_edge.i)
+            score = 1.0 if tok.dep_ in _CLAUSE_CUT_DEPS else _PHRASE_CUT_SCORE
+            depth = min(sum(1 for _ in tok.ancestors), _MAX_CUT_DEPTH)
+            score -= _CUT_DEPTH_COST * depth
+            edge = tok.left_edge.i
+            found[edge] = max(found.get(edge, 0.0), score)
     return found
 
 
@@ -431,7 +550,7 @@ def _best_cut(doc: _Doc, words: Sequence[int], pause_before: PauseBefore) -> int
 
     def score(k: int) -> float:
         i = words[k]
-        syntactic = 1.0 if i in candidates else 0.0
+        syntactic = candidates.get(i, 0.0)
         pause = min(pause_before(doc[i].idx), _MAX_PAUSE_SCORE_S)
         return syntactic + pause - 0.5 * abs(k - middle) / len(words)
 
@@ -439,18 +558,33 @@ def _best_cut(doc: _Doc, words: Sequence[int], pause_before: PauseBefore) -> int
     return words[best]
 
 
+def _words(doc: _Doc, start: int, end: int) -> list[int]:
+    """The tokens of [start, end) that begin a word as the user reads it ("you're" is one
+    word of two tokens)."""
+    return [
+        i
+        for i in range(start, end)
+        if doc[i].pos_ not in _SKIP_POS and (i == start or doc[i - 1].whitespace_)
+    ]
+
+
 def _split_long(
     doc: _Doc, start: int, end: int, pause_before: PauseBefore
-) -> Iterator[tuple[int, int]]:
-    """[start, end) as it is, or cut recursively while it has over MAX_PHRASE_WORDS words.
+) -> Iterator[tuple[int, int, NotVisualReason | None]]:
+    """[start, end) as it is, or cut recursively while it has over MAX_PHRASE_WORDS words;
+    each part with its visual judgement.
 
     The rules above fail on run-on, garbled captions (the parser then sees one clause of
     fifty words); a phrase that long cannot be localized, so it is cut where the parse or
-    the speaker's pauses suggest.
+    the speaker's pauses suggest. Talk that shows nothing is not localized, so it is only
+    cut when over twice as long: cutting it would leave fragments ("I'm going to show you
+    how | to make a nifty little money clip").
     """
-    words = [i for i in range(start, end) if doc[i].pos_ not in _SKIP_POS]
-    if len(words) <= MAX_PHRASE_WORDS:
-        yield start, end
+    words = _words(doc, start, end)
+    reason = not_visual_reason(doc, start, end)
+    limit = MAX_PHRASE_WORDS if reason is None else MAX_NOT_VISUAL_WORDS
+    if len(words) <= limit:
+        yield start, end, reason
         return
     cut = _best_cut(doc, words, pause_before)
     for part_start, part_end in ((start, cut), (cut, end)):
@@ -459,8 +593,8 @@ def _split_long(
             yield from _split_long(doc, part_start, part_end, pause_before)
 
 
-def _sentence_spans(sent: _Span, pause_before: PauseBefore) -> Iterator[tuple[int, int]]:
-    """Character spans (in the doc) of the phrases of one sentence."""
+def _sentence_spans(sent: _Span, pause_before: PauseBefore) -> Iterator[PhraseSpan]:
+    """Character spans (in the doc) of the phrases of one sentence, judged."""
     doc = sent.doc
     starts = _phrase_starts(sent)
     for i, start in enumerate(starts):
@@ -468,11 +602,15 @@ def _sentence_spans(sent: _Span, pause_before: PauseBefore) -> Iterator[tuple[in
         start, end = _trim(doc, start, end)
         if not _worth_keeping(doc, start, end):
             continue
-        for a, b in _split_long(doc, start, end, pause_before):
-            last = doc[b - 1].text
-            # A final abbreviation-like token keeps its full stop ("press Control C.").
-            kept = len(last.rstrip(_TRAILING_PUNCTUATION)) or len(last)
-            yield doc[a].idx, doc[b - 1].idx + kept
+        for a, b, reason in _split_long(doc, start, end, pause_before):
+            yield _char_span(doc, a, b, reason)
+
+
+def _char_span(doc: _Doc, a: int, b: int, reason: NotVisualReason | None) -> PhraseSpan:
+    last = doc[b - 1].text
+    # A final abbreviation-like token keeps its full stop ("press Control C.").
+    kept = len(last.rstrip(_TRAILING_PUNCTUATION)) or len(last)
+    return PhraseSpan(doc[a].idx, doc[b - 1].idx + kept, reason)
 
 
 def _no_pause(char: int) -> float:
@@ -492,8 +630,8 @@ def phrase_char_spans(
     text: str,
     on_chunk: Callable[[int], None] | None = None,
     pause_before: PauseBefore = _no_pause,
-) -> Iterator[tuple[int, int]]:
-    """Character spans of the phrases of ``text``, parsed in chunks.
+) -> Iterator[PhraseSpan]:
+    """Character spans of the phrases of ``text``, judged visual or not, parsed in chunks.
 
     ``on_chunk(chars_done)`` is called after each chunk (progress and cancel raise there);
     ``pause_before(char)`` is the silence before the word at that offset of ``text``.
@@ -514,8 +652,8 @@ def phrase_char_spans(
             return pause_before(offset + char)
 
         for sent in done:
-            for a, b in _sentence_spans(sent, pause_in_chunk):
-                yield offset + a, offset + b
+            for span in _sentence_spans(sent, pause_in_chunk):
+                yield PhraseSpan(offset + span.start, offset + span.end, span.not_visual)
         pos = next_pos
         while pos < len(text) and text[pos].isspace():
             pos += 1

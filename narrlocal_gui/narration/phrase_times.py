@@ -5,11 +5,14 @@ Segments are joined into streams (consecutive segments with gaps of at most
 :data:`PAUSE_BOUNDARY_S`), so a sentence that auto-captions split across cues is parsed as
 one. In narration that uses capitals (Whisper, typed captions), a segment starting with a
 capital (other than "I") also starts a new stream: Whisper ends segments at the end of a
-thought even where it leaves out the full stop. Each segment's words are located in its
-text; a phrase starts at the start of its first timed word and ends at the end of its last.
-Where a segment has no word times (SRT, VTT) the time of a character offset is interpolated
-linearly over the segment's span by character position, so times are monotone and inside
-the segment.
+thought even where it leaves out the full stop. It does not where the sentence visibly goes
+on across the break (:func:`continues_across`): the segment before ends with a word that
+cannot end a clause ("cut out four | Strips of tape", "and", "the", "is", "gonna") or the
+next starts with one that cannot start a sentence ("Of", "Than"). Each segment's words are
+located in its text; a phrase starts at the start of its first timed word and ends at the
+end of its last. Where a segment has no word times (SRT, VTT) the time of a character offset
+is interpolated linearly over the segment's span by character position, so times are
+monotone and inside the segment.
 """
 
 from __future__ import annotations
@@ -21,10 +24,26 @@ from dataclasses import dataclass, field
 
 from narrlocal_gui.core.model import Segment
 
-__all__ = ["PAUSE_BOUNDARY_S", "Stream", "narration_streams"]
+__all__ = ["PAUSE_BOUNDARY_S", "Stream", "continues_across", "narration_streams"]
 
 #: A silence longer than this between segments ends a sentence, whatever the punctuation.
 PAUSE_BOUNDARY_S = 2.0
+
+
+# Words after which a clause cannot stop: determiners, possessives, conjunctions, "of", finite
+# auxiliaries and subordinators. Prepositions other than "of" are left out: spoken English
+# strands them at the end of a clause ("the length you cut your strips to").
+_OPEN_ENDINGS = frozenset(
+    {"a", "an", "the", "your", "my", "our", "their", "his", "its", "every", "each"}
+    | {"and", "or", "but", "nor", "of", "than", "whether", "if", "because", "although"}
+    | {"is", "are", "was", "were", "am", "will", "would", "can", "could", "should", "must"}
+    | {"gonna", "wanna", "gotta", "very", "really"}
+)
+
+# Words that cannot open a sentence, whatever their case: "... four strips | Of tape".
+_CONTINUING_STARTS = frozenset({"of", "than"})
+
+_EDGE_PUNCTUATION = ".,;:!?\u2026\"'()"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +172,24 @@ def _starts_sentence(text: str) -> bool:
     return not (first == "I" and (len(text) == 1 or text[1] in " '’"))
 
 
+def _edge_word(text: str, *, last: bool) -> str:
+    words = text.split()
+    if not words:
+        return ""
+    return (words[-1] if last else words[0]).strip(_EDGE_PUNCTUATION).lower()
+
+
+def continues_across(before: str, after: str) -> bool:
+    """Whether the sentence of segment text ``before`` visibly goes on in ``after``: no
+    full stop ends ``before`` and a word at the break cannot end or start a clause."""
+    if before.rstrip().endswith((".", "!", "?", "\u2026")):
+        return False
+    return (
+        _edge_word(before, last=True) in _OPEN_ENDINGS
+        or _edge_word(after, last=False) in _CONTINUING_STARTS
+    )
+
+
 def narration_streams(segments: Sequence[Segment]) -> list[Stream]:
     ordered = sorted(segments, key=lambda s: s.start)
     texts = [_segment_text(s) for s in ordered]
@@ -165,16 +202,18 @@ def narration_streams(segments: Sequence[Segment]) -> list[Stream]:
     streams: list[Stream] = []
     current: Stream | None = None
     last_end = 0.0
+    last_text = ""
     for segment, text in zip(ordered, texts, strict=True):
         if not text:
             continue
         if (
             current is None
             or segment.start - last_end > PAUSE_BOUNDARY_S
-            or (cased and _starts_sentence(text))
+            or (cased and _starts_sentence(text) and not continues_across(last_text, text))
         ):
             current = Stream()
             streams.append(current)
         current.add(segment, text)
         last_end = max(last_end, segment.end)
+        last_text = text
     return streams

@@ -18,12 +18,14 @@ from typing import Any
 from narrlocal_gui.core.ids import new_id
 from narrlocal_gui.core.model import Narration, Phrase
 from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.narration.languages import language_name
 from narrlocal_gui.narration.phrase_rules import KEPT_STOP_WORDS, SPOKEN_FILLERS, phrase_char_spans
 from narrlocal_gui.narration.phrase_times import Stream, narration_streams
 from narrlocal_gui.progress import CancelCallback, ProgressCallback, report_progress
 
 __all__ = [
     "PhraseError",
+    "check_narration",
     "content_words",
     "extract_phrases",
     "load_nlp",
@@ -41,7 +43,15 @@ _Language = Any
 
 
 class PhraseError(UserFacingError):
-    """The language model that phrase splitting needs is missing or broken."""
+    """The language model that phrase splitting needs is missing or broken, or the narration
+    cannot be split (no words, not English)."""
+
+
+# Below this share of English stop words, text of this many words or more is not English:
+# spoken English runs at about 40-50 % ("you", "the", "to", "it"), other languages share few.
+_MIN_ENGLISH_STOP_SHARE = 0.12
+_MIN_WORDS_TO_JUDGE = 20
+_WORDS_JUDGED = 400
 
 
 _nlp: _Language | None = None
@@ -75,13 +85,48 @@ def _load_model() -> _Language:
         ) from exc
 
 
+def check_narration(narration: Narration) -> None:
+    """Raise :class:`PhraseError` (one sentence) when phrases cannot be extracted from
+    ``narration``: it has no words, or it is not in English. The narration is not changed."""
+    if not any(s.text.strip() or s.words for s in narration.segments):
+        raise PhraseError(
+            "The narration has no words, so there are no phrases to extract; transcribe the "
+            "video or import captions first."
+        )
+    _check_language(narration)
+
+
+def _check_language(narration: Narration) -> None:
+    """Raise :class:`PhraseError` for narration in another language: the declared one, or,
+    where none is declared, too few English stop words to be English."""
+    code = (narration.language or "").lower()
+    if code and code.split("-")[0] != "en":
+        raise PhraseError(_not_english(language_name(code)))
+    if code:
+        return
+    words = " ".join(s.text for s in narration.segments).lower().split()[:_WORDS_JUDGED]
+    if len(words) < _MIN_WORDS_TO_JUDGE:
+        return
+    stop_words = load_nlp().Defaults.stop_words
+    share = sum(1 for w in words if w.strip(".,;:!?\"'") in stop_words) / len(words)
+    if share < _MIN_ENGLISH_STOP_SHARE:
+        raise PhraseError(_not_english("another language"))
+
+
+def _not_english(language: str) -> str:
+    return (
+        f"Phrases can only be extracted from English narration and this one is in {language}; "
+        "the transcript is kept, and indicators can still be drawn by hand."
+    )
+
+
 def split_into_phrases(text: str) -> list[str]:
     """The phrases of ``text``, in order (each a span of ``text``; see the rules in
     :mod:`~narrlocal_gui.narration.phrase_rules`)."""
     if not text.strip():
         return []
     nlp = load_nlp()
-    return [text[a:b] for a, b in phrase_char_spans(nlp, text)]
+    return [text[span.start : span.end] for span in phrase_char_spans(nlp, text)]
 
 
 def content_words(text: str) -> list[str]:
@@ -113,10 +158,12 @@ def extract_phrases(
     """The phrases of ``narration`` with their times, in spoken order (see the rules in
     :mod:`~narrlocal_gui.narration.phrase_rules`).
 
-    Raises :class:`PhraseError` when the language model is missing and
+    Raises :class:`PhraseError` when the language model is missing or the narration is not
+    in English (see :func:`check_narration`; an empty narration gives no phrases) and
     :class:`~narrlocal_gui.progress.Cancelled` when ``cancel()`` turns true.
     """
     report_progress(progress, cancel, 0.0)
+    _check_language(narration)
     streams = narration_streams(narration.segments)
     total = sum(s.length for s in streams)
     if total == 0:
@@ -139,9 +186,19 @@ def extract_phrases(
                 return stream.pause_before(offset + char)
 
             block = text[block_start:block_end]
-            for a, b in phrase_char_spans(nlp, block, on_chunk, pause_before):
+            for span in phrase_char_spans(nlp, block, on_chunk, pause_before):
+                a, b = span.start, span.end
                 start, end = stream.times(block_start + a, block_start + b)
-                phrases.append(Phrase(new_id(id_prefix), block[a:b], start, end))
+                phrases.append(
+                    Phrase(
+                        new_id(id_prefix),
+                        block[a:b],
+                        start,
+                        end,
+                        visual=span.not_visual is None,
+                        not_visual_reason=span.not_visual,
+                    )
+                )
         done_before += stream.length
     report_progress(progress, cancel, 1.0)
     return tuple(phrases)

@@ -160,9 +160,6 @@ class IndicatorTableModel(QAbstractTableModel):
                 self.index(first, 0), self.index(last, self.columnCount() - 1), roles
             )
 
-    def active_ids(self) -> set[str]:
-        return set(self._active)
-
     # -- lookups -----------------------------------------------------------------------
     def indicator_id(self, row: int) -> str:
         return self._rows[row].indicator.id
@@ -235,7 +232,8 @@ class IndicatorTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.CheckStateRole:
                 return Qt.CheckState.Checked if ind.enabled else Qt.CheckState.Unchecked
             if role == Qt.ItemDataRole.ToolTipRole:
-                return "On: shown" if ind.enabled else "Off: not shown (kept for later)"
+                state = "On: shown" if ind.enabled else "Off: not shown (kept for later)"
+                return state + _not_visual_note(phrase)
         elif column == Column.PHRASE:
             if role == Qt.ItemDataRole.DisplayRole:
                 return phrase.text
@@ -244,9 +242,11 @@ class IndicatorTableModel(QAbstractTableModel):
                 # of its own: the phrase needs the width.
                 return QColor(*ind.color)
             if role == Qt.ItemDataRole.ToolTipRole:
+                note = _not_visual_note(phrase).lstrip(". ")
                 return (
                     f"<p>{html.escape(phrase.text)}</p><p><tt>{format_minutes(phrase.start)}"
                     f" – {format_minutes(phrase.end)}</tt></p>"
+                    + (f"<p><i>{html.escape(note)}</i></p>" if note else "")
                 )
         elif column == Column.START:
             if role == Qt.ItemDataRole.DisplayRole:
@@ -335,6 +335,12 @@ def _as_duration(value: Any) -> float | None:
         return None
     seconds = float(value)
     return seconds if math.isfinite(seconds) and seconds >= DURATION_MIN_S else None
+
+
+def _not_visual_note(phrase: Phrase) -> str:
+    """Why the phrase was judged to show nothing (its indicator started off), or ""."""
+    reason = phrase.not_visual_reason
+    return "" if reason is None else f". {reason.description}; you can turn it on."
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:

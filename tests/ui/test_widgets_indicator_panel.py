@@ -17,7 +17,14 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from narrlocal_gui.core.model import DisplaySettings, Indicator, IndicatorStyle, Phrase, Project
+from narrlocal_gui.core.model import (
+    DisplaySettings,
+    Indicator,
+    IndicatorStyle,
+    NotVisualReason,
+    Phrase,
+    Project,
+)
 from narrlocal_gui.core.selection import Selection
 from narrlocal_gui.ui.edit_requests import DefaultDurationChosen, DurationChosen, StyleChosen
 from narrlocal_gui.ui.indicator_panel import (
@@ -355,3 +362,19 @@ def test_duration_text() -> None:
     assert duration_text(None, None) == "as phrase"
     assert duration_text(2.5, 3.0) == "2.5 s"
     assert duration_text(0.25, None) == "0.25 s"
+
+
+def test_a_not_visual_phrase_says_why_its_indicator_is_off(qtbot: QtBot) -> None:
+    reason = NotVisualReason.META_TALK
+    project = _project()
+    talk = dataclasses.replace(project.phrases[1], visual=False, not_visual_reason=reason)
+    table_model = IndicatorTableModel()
+    phrases = (project.phrases[0], talk, project.phrases[2])
+    table_model.set_project(dataclasses.replace(project, phrases=phrases))
+    on_tip = _data(table_model, 1, Column.ON, Qt.ItemDataRole.ToolTipRole)
+    assert isinstance(on_tip, str)
+    assert on_tip.startswith("Off") and reason.description in on_tip
+    phrase_tip = _data(table_model, 1, Column.PHRASE, Qt.ItemDataRole.ToolTipRole)
+    assert isinstance(phrase_tip, str) and reason.description in phrase_tip
+    visual_tip = _data(table_model, 0, Column.ON, Qt.ItemDataRole.ToolTipRole)
+    assert visual_tip == "On: shown"

@@ -48,9 +48,12 @@ def paint_search_marks(
         if shown:
             painter.setPen(QPen(RESULT_COLOR.darker(130), 2.0))
             painter.drawRect(band.adjusted(1, 1, -1, -1))
-        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        # The rank in a chip at the band's foot, clear of the ruler's times.
         label = str(rank + 1)
-        painter.drawText(QRectF(x1 + 2, top, metrics.horizontalAdvance(label) + 4, 16), label)
+        chip = QRectF(x1, band_bottom - 15, metrics.horizontalAdvance(label) + 6, 15)
+        painter.fillRect(chip, RESULT_COLOR.darker(130) if shown else RESULT_COLOR)
+        painter.setPen(QColor(0, 0, 0))
+        painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, label)
     y = phrase_row.bottom() - LINE
     for _pid, start, end in marks.action_spans:
         x1 = axis.x_for_time(start)

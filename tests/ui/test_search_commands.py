@@ -327,3 +327,34 @@ def test_the_search_field_over_the_timeline(
     field.setText("the")
     qtbot.keyClick(field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: win.statusBar().currentMessage().startswith("The query"), timeout=5000)
+
+
+def test_search_keys_are_free_and_the_menus_hold_the_actions(
+    window: tuple[MainWindow, FakeEngine],
+) -> None:
+    win, _ = window
+    seen: dict[str, str] = {}
+    for action in win.window_actions.all() + win.search_actions.all():
+        for key in action.shortcuts():
+            assert key.toString() not in seen, f"{key.toString()}: {action.text()}"
+            seen[key.toString()] = action.text()
+    assert seen["Ctrl+F"] == "&Find a Moment…" and "F3" in seen and "Shift+F3" in seen
+    titles = [a.text() for a in win.menuBar().actions()]
+    assert titles[-2:] == ["&Search", "&Help"]
+    localize = next(a.menu() for a in win.menuBar().actions() if a.text() == "&Localize")
+    assert win.search_actions.propose_action_spans in localize.actions()  # type: ignore[union-attr]
+
+
+def test_the_follow_preference_reaches_new_projects(tmp_path: Path, qtbot: QtBot) -> None:
+    from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
+    from narrlocal_gui.ui.settings import Preferences, load_preferences, save_preferences
+
+    settings = QSettings(str(tmp_path / "p.ini"), QSettings.Format.IniFormat)
+    assert load_preferences(settings).default_follow is SpanChoice.SPOKEN
+    dialog = PreferencesDialog(Preferences())
+    qtbot.addWidget(dialog)
+    dialog.follow_action.setChecked(True)
+    edited = dialog.preferences()
+    assert edited.default_follow is SpanChoice.ACTION
+    save_preferences(settings, edited)
+    assert load_preferences(settings).default_follow is SpanChoice.ACTION

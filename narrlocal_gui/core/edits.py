@@ -17,6 +17,7 @@ from narrlocal_gui.core.model import (
     Indicator,
     IndicatorStyle,
     Project,
+    SpanChoice,
 )
 
 
@@ -50,6 +51,23 @@ def set_indicator_style(project: Project, indicator_id: str, style: IndicatorSty
 def set_indicator_duration(project: Project, indicator_id: str, seconds: float | None) -> Project:
     """Override how long the indicator shows (None: back to the project default)."""
     return _update(project, indicator_id, duration_override=seconds)
+
+
+def set_indicator_follow(project: Project, indicator_id: str, follow: SpanChoice) -> Project:
+    """Time the indicator by its phrase's spoken span or by its action span."""
+    return _update(project, indicator_id, follow=SpanChoice(follow))
+
+
+def set_phrase_action_span(
+    project: Project, phrase_id: str, span: tuple[float, float] | None
+) -> Project:
+    """Set (or, with None, clear) when the action a phrase describes is seen. Raises
+    ValueError for a span that is not a lasting stretch of time (the Phrase checks)."""
+    phrase = project.phrase(phrase_id)  # KeyError for an unknown phrase
+    changed = replace(phrase, action_span=span)
+    return replace(
+        project, phrases=tuple(changed if p.id == phrase_id else p for p in project.phrases)
+    )
 
 
 def set_all_enabled(project: Project, enabled: bool) -> Project:

@@ -105,6 +105,7 @@ def apply_localization(
             track=merge_track((), track),
             heatmaps=tuple(heatmaps),
             score=score,
+            follow=project.display.default_follow,
         )
         return replace(project, indicators=(*project.indicators, indicator))
     updated = replace(

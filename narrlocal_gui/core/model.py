@@ -228,6 +228,18 @@ _NOT_VISUAL_DESCRIPTIONS = {
 }
 
 
+class SpanChoice(StrEnum):
+    """Which span of its phrase an indicator follows: when the words are spoken, or when
+    the action they describe is seen (narration often comes before or after it)."""
+
+    SPOKEN = "spoken"
+    ACTION = "action"
+
+    @property
+    def label(self) -> str:
+        return "Spoken" if self is SpanChoice.SPOKEN else "Action"
+
+
 @dataclass(frozen=True, slots=True)
 class Phrase:
     """A narrated phrase and when it is spoken.
@@ -235,6 +247,10 @@ class Phrase:
     ``visual`` is False when the phrase is judged to show nothing (greetings, talk about the
     video, fillers, remarks with no action); ``not_visual_reason`` then says why, and is None
     exactly when ``visual`` is True.
+
+    ``action_span`` is (start, end) in seconds of when the action the phrase describes is
+    seen, where the user has set one; None when unknown (indicators then follow the spoken
+    span whatever they choose).
     """
 
     id: str
@@ -243,6 +259,7 @@ class Phrase:
     end: float
     visual: bool = True
     not_visual_reason: NotVisualReason | None = None
+    action_span: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -256,6 +273,14 @@ class Phrase:
                 "a phrase has a not-visual reason exactly when it is not visual, got "
                 f"visual={self.visual} with reason {self.not_visual_reason!r}"
             )
+        if self.action_span is not None:
+            if len(self.action_span) != 2:
+                raise ValueError(f"an action span is (start, end), got {self.action_span!r}")
+            start, end = (float(v) for v in self.action_span)
+            _check_span(start, end)
+            if end <= start:
+                raise ValueError(f"an action span must last, got {start}..{end}")
+            object.__setattr__(self, "action_span", (start, end))
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +291,8 @@ class Indicator:
     ``track`` and ``heatmaps`` are sorted by time (sorted on construction).
     ``hide_interpolated``: the box shows only on the frames of its track points (keyframes),
     not on the frames between them (see :func:`narrlocal_gui.core.visibility.visible_indicators`).
+    ``follow``: whether the indicator is timed by its phrase's spoken span or its action
+    span (the spoken one where the phrase has no action span).
     """
 
     id: str
@@ -278,10 +305,13 @@ class Indicator:
     heatmaps: tuple[HeatSample, ...] = field(default=(), compare=False)
     score: float | None = None
     hide_interpolated: bool = False
+    follow: SpanChoice = SpanChoice.SPOKEN
 
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("indicator id must not be empty")
+        if not isinstance(self.follow, SpanChoice):
+            object.__setattr__(self, "follow", SpanChoice(self.follow))
         if not isinstance(self.style, IndicatorStyle):
             object.__setattr__(self, "style", IndicatorStyle(self.style))
         if self.duration_override is not None and not (
@@ -352,6 +382,7 @@ class DisplaySettings:
 
     ``default_duration``: how long an indicator shows from its phrase's start, in seconds;
     None means "for as long as the phrase is spoken".
+    ``default_follow``: the span new indicators follow (:class:`SpanChoice`).
     """
 
     default_duration: float | None = 3.0
@@ -362,8 +393,11 @@ class DisplaySettings:
     tint_amount: float = 0.35  # fraction towards the indicator colour inside the region
     heatmap_opacity: float = 0.5
     heatmap_colors: HeatColors = HeatColors.TURBO
+    default_follow: SpanChoice = SpanChoice.SPOKEN
 
     def __post_init__(self) -> None:
+        if not isinstance(self.default_follow, SpanChoice):
+            object.__setattr__(self, "default_follow", SpanChoice(self.default_follow))
         if not isinstance(self.heatmap_colors, HeatColors):
             raise ValueError(f"heat map colours must be a HeatColors, got {self.heatmap_colors!r}")
         if self.default_duration is not None and not (

@@ -34,6 +34,7 @@ from narrlocal_gui.core.model import (
     Phrase,
     Project,
     Segment,
+    SpanChoice,
     TrackPoint,
     VideoRef,
     Word,
@@ -117,6 +118,7 @@ def project_to_json(project: Project, base_dir: Path | None = None) -> dict[str,
                 "not_visual_reason": (
                     None if p.not_visual_reason is None else p.not_visual_reason.value
                 ),
+                "action_span": None if p.action_span is None else list(p.action_span),
             }
             for p in project.phrases
         ],
@@ -130,6 +132,7 @@ def project_to_json(project: Project, base_dir: Path | None = None) -> dict[str,
                 "color": list(i.color),
                 "score": i.score,
                 "hide_interpolated": i.hide_interpolated,
+                "follow": i.follow.value,
                 "track": [
                     {"time": p.time, "box": list(p.box.as_tuple()), "human": p.human}
                     for p in i.track
@@ -147,6 +150,7 @@ def project_to_json(project: Project, base_dir: Path | None = None) -> dict[str,
             "tint_amount": d.tint_amount,
             "heatmap_opacity": d.heatmap_opacity,
             "heatmap_colors": d.heatmap_colors.value,
+            "default_follow": d.default_follow.value,
         },
     }
 
@@ -377,6 +381,8 @@ def _read_indicator(r: _Reader, i: Mapping[str, Any], iw: str) -> Indicator:
             score=r.get(i, "score", float, iw, None),
             # Absent in files written before box correction: every frame shows the box.
             hide_interpolated=r.get(i, "hide_interpolated", bool, iw, False),
+            # Absent in files written before action spans: the spoken span.
+            follow=_span_choice(r, r.get(i, "follow", str, iw, SpanChoice.SPOKEN.value), iw),
         )
 
 
@@ -404,7 +410,31 @@ def _read_display(r: _Reader, dd: Mapping[str, Any]) -> DisplaySettings:
             heatmap_colors=_heat_colors(
                 r.get(dd, "heatmap_colors", str, "display", defaults.heatmap_colors.value)
             ),
+            default_follow=_span_choice(
+                r,
+                r.get(dd, "default_follow", str, "display", defaults.default_follow.value),
+                "display",
+            ),
         )
+
+
+def _span_choice(r: _Reader, name: str, where: str) -> SpanChoice:
+    if name not in {c.value for c in SpanChoice}:
+        raise r.fail(where, f"unknown span choice {name!r}")
+    return SpanChoice(name)
+
+
+def _action_span(r: _Reader, p: Mapping[str, Any], where: str) -> tuple[float, float] | None:
+    # Absent in files written before action spans, and null where a phrase has none.
+    raw = p.get("action_span")
+    if raw is None:
+        return None
+    values = r.lst(raw, f"{where}.action_span")
+    if len(values) != 2 or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in values
+    ):
+        raise r.fail(f"{where}.action_span", "expected [start, end]")
+    return (float(values[0]), float(values[1]))
 
 
 def _heat_colors(name: str) -> HeatColors:
@@ -453,6 +483,7 @@ def project_from_json(doc: Any, path: Path) -> Project:
                     r.get(p, "end", float, pw),
                     visual=r.get(p, "visual", bool, pw, True),
                     not_visual_reason=None if reason is None else NotVisualReason(reason),
+                    action_span=_action_span(r, p, pw),
                 )
             )
     indicators = [

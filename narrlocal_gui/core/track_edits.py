@@ -121,7 +121,7 @@ def phrase_display_span(project: Project, phrase_id: str) -> tuple[float, float]
     phrase = project.phrase(phrase_id)
     indicator = project.indicator_for_phrase(phrase_id)
     if indicator is None:
-        indicator = Indicator(id="-", phrase_id=phrase_id)
+        indicator = Indicator(id="-", phrase_id=phrase_id, follow=project.display.default_follow)
     return display_span(indicator, phrase, project.display)
 
 
@@ -235,6 +235,7 @@ def add_box_for_phrase(
         enabled=True,
         color=phrase_color(project, phrase_id),
         track=(TrackPoint(t, box, human=True),),
+        follow=project.display.default_follow,
     )
     return replace(project, indicators=(*project.indicators, indicator))
 

@@ -29,6 +29,7 @@ from narrlocal_gui.core.model import (
     Phrase,
     Project,
     Rgb,
+    SpanChoice,
     TrackPoint,
 )
 
@@ -73,17 +74,22 @@ def display_span(
 ) -> tuple[float, float]:
     """[start, end) in seconds during which ``indicator`` is shown.
 
-    The per-indicator override wins over the project default; a default of None means the
-    phrase's own span. A fixed duration runs from the phrase start even when the phrase is
-    longer (the patent: an action highlighted "for only three seconds").
+    The span followed is the phrase's spoken span, or its action span for an indicator that
+    follows the action (:attr:`Indicator.follow`) when the phrase has one. The per-indicator
+    override wins over the project default; a default of None means the whole followed span.
+    A fixed duration runs from that span's start even when the span is longer (the patent: an
+    action highlighted "for only three seconds").
     """
+    start, end = phrase.start, phrase.end
+    if indicator.follow is SpanChoice.ACTION and phrase.action_span is not None:
+        start, end = phrase.action_span
     duration = indicator.duration_override
     if duration is None:
         duration = settings.default_duration
     if duration is None:
         # A zero-length phrase would never be visible; keep it on screen for one frame's worth.
-        return phrase.start, max(phrase.end, phrase.start + 1e-3)
-    return phrase.start, phrase.start + duration
+        return start, max(end, start + 1e-3)
+    return start, start + duration
 
 
 def box_at(track: tuple[TrackPoint, ...], t: float) -> Box | None:

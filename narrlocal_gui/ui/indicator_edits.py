@@ -21,6 +21,7 @@ from narrlocal_gui.core.model import (
     Box,
     HeatColors,
     Project,
+    SpanChoice,
 )
 from narrlocal_gui.ui.document import ProjectDocument
 from narrlocal_gui.ui.edit_requests import (
@@ -221,4 +222,14 @@ class IndicatorEdits(QObject):
             track_edits.set_hide_interpolated,
             indicator_id,
             hide,
+        )
+
+    @Slot(str, SpanChoice)
+    def set_follow(self, indicator_id: str, follow: SpanChoice) -> None:
+        which = "action span" if follow is SpanChoice.ACTION else "spoken span"
+        self._apply(
+            f"Follow the {which} for {self._name(indicator_id)}",
+            edits.set_indicator_follow,
+            indicator_id,
+            follow,
         )

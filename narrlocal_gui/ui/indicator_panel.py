@@ -46,10 +46,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from narrlocal_gui.core.model import Indicator, IndicatorStyle, Phrase, Project
+from narrlocal_gui.core.model import Indicator, IndicatorStyle, Phrase, Project, SpanChoice
 from narrlocal_gui.core.selection import Selection
 from narrlocal_gui.core.time_format import format_minutes, format_seconds
+from narrlocal_gui.localizer.search.moment import Moment
 from narrlocal_gui.ui.edit_requests import DefaultDurationChosen, DurationChosen, StyleChosen
+from narrlocal_gui.ui.search_results import Proposals, span_text
 from narrlocal_gui.ui.selection_model import SelectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -70,6 +72,7 @@ class Column(IntEnum):
     DURATION = 4
     SCORE = 5
     KEYS_ONLY = 6
+    ACTION = 7
 
 
 _HEADERS: dict[Column, tuple[str, str]] = {
@@ -85,6 +88,10 @@ _HEADERS: dict[Column, tuple[str, str]] = {
     Column.KEYS_ONLY: (
         "Keys only",
         "Hide interpolated frames: show the box only on frames with a keyframe",
+    ),
+    Column.ACTION: (
+        "Action",
+        "Follow the phrase's action span (when the action is seen) instead of when it is spoken",
     ),
 }
 
@@ -115,9 +122,11 @@ class IndicatorTableModel(QAbstractTableModel):
     style_chosen = Signal(StyleChosen)
     duration_chosen = Signal(DurationChosen)
     hide_interpolated_toggled = Signal(str, bool)
+    follow_chosen = Signal(str, SpanChoice)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._proposals = Proposals()
         self._rows: list[_Row] = []
         self._row_of: dict[str, int] = {}
         self._default_duration: float | None = None
@@ -160,6 +169,14 @@ class IndicatorTableModel(QAbstractTableModel):
                 self.index(first, 0), self.index(last, self.columnCount() - 1), roles
             )
 
+    def set_proposals(self, proposals: Proposals) -> None:
+        """The proposed action spans, shown in the Action column's tooltips."""
+        self._proposals = proposals
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, Column.ACTION), self.index(len(self._rows) - 1, Column.ACTION)
+            )
+
     # -- lookups -----------------------------------------------------------------------
     def indicator_id(self, row: int) -> str:
         return self._rows[row].indicator.id
@@ -197,7 +214,7 @@ class IndicatorTableModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         column = index.column()
-        if column in (Column.ON, Column.KEYS_ONLY):
+        if column in (Column.ON, Column.KEYS_ONLY, Column.ACTION):
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         elif column in (Column.STYLE, Column.DURATION):
             flags |= Qt.ItemFlag.ItemIsEditable
@@ -286,6 +303,12 @@ class IndicatorTableModel(QAbstractTableModel):
                 if ind.hide_interpolated:
                     return "The box shows only on frames with a keyframe"
                 return "The box shows on every frame, interpolated between keyframes"
+        elif column == Column.ACTION:
+            if role == Qt.ItemDataRole.CheckStateRole:
+                follows = ind.follow is SpanChoice.ACTION
+                return Qt.CheckState.Checked if follows else Qt.CheckState.Unchecked
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return action_tooltip(ind, phrase, self._proposals.for_phrase(phrase))
         return None
 
     def setData(  # noqa: N802 (Qt API)
@@ -305,6 +328,15 @@ class IndicatorTableModel(QAbstractTableModel):
             hide = Qt.CheckState(value) == Qt.CheckState.Checked
             if hide != ind.hide_interpolated:
                 self.hide_interpolated_toggled.emit(ind.id, hide)
+            return True
+        if column == Column.ACTION and role == Qt.ItemDataRole.CheckStateRole:
+            follow = (
+                SpanChoice.ACTION
+                if Qt.CheckState(value) == Qt.CheckState.Checked
+                else SpanChoice.SPOKEN
+            )
+            if follow is not ind.follow:
+                self.follow_chosen.emit(ind.id, follow)
             return True
         if column == Column.STYLE and role == Qt.ItemDataRole.EditRole:
             try:
@@ -335,6 +367,26 @@ def _as_duration(value: Any) -> float | None:
         return None
     seconds = float(value)
     return seconds if math.isfinite(seconds) and seconds >= DURATION_MIN_S else None
+
+
+def action_tooltip(ind: Indicator, phrase: Phrase, proposal: Moment | None) -> str:
+    """The Action column's tooltip: what the indicator follows, the phrase's action span and
+    the span proposed for it."""
+    if phrase.action_span is None:
+        lines = ["No action span yet: the indicator follows when the phrase is spoken."]
+        if ind.follow is SpanChoice.ACTION:
+            lines[0] = "Follows the action span, but the phrase has none yet: shown when spoken."
+    else:
+        which = "Follows" if ind.follow is SpanChoice.ACTION else "Tick to follow"
+        lines = [f"{which} the action span {span_text(*phrase.action_span)}."]
+    if proposal is not None:
+        lines.append(
+            f"Proposed: {span_text(proposal.start, proposal.end)} "
+            "(Search > Accept Proposed Action Span)."
+        )
+    else:
+        lines.append("Set it from a search result (Ctrl+F) or Localize > Propose Action Spans.")
+    return "\n".join(lines)
 
 
 def _not_visual_note(phrase: Phrase) -> str:
@@ -454,6 +506,7 @@ class IndicatorPanel(QWidget):
     style_chosen = Signal(StyleChosen)
     duration_chosen = Signal(DurationChosen)
     hide_interpolated_toggled = Signal(str, bool)
+    follow_chosen = Signal(str, SpanChoice)
     default_duration_chosen = Signal(DefaultDurationChosen)
     all_enabled_chosen = Signal(bool)
     indicator_activated = Signal(str)  # double-click or Enter on a row
@@ -474,6 +527,7 @@ class IndicatorPanel(QWidget):
         self._model.style_chosen.connect(self.style_chosen)
         self._model.duration_chosen.connect(self.duration_chosen)
         self._model.hide_interpolated_toggled.connect(self.hide_interpolated_toggled)
+        self._model.follow_chosen.connect(self.follow_chosen)
 
         self._default_spin = make_duration_spinbox(self, with_default=False)
         self._default_spin.setObjectName("defaultDurationSpin")
@@ -552,6 +606,9 @@ class IndicatorPanel(QWidget):
 
     def set_active_ids(self, ids: set[str] | frozenset[str]) -> None:
         self._model.set_active_ids(ids)
+
+    def set_proposals(self, proposals: Proposals) -> None:
+        self._model.set_proposals(proposals)
 
     def selection_model(self) -> SelectionModel:
         return self._selection
@@ -659,6 +716,7 @@ class IndicatorPanel(QWidget):
         )
         header.resizeSection(Column.SCORE, fit("Score", "0.00"))
         header.resizeSection(Column.KEYS_ONLY, fit("Keys only"))
+        header.resizeSection(Column.ACTION, fit("Action"))
         header.setMinimumSectionSize(metrics.horizontalAdvance("M") * 3)
         rows = self._table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)

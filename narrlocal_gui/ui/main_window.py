@@ -19,8 +19,11 @@ What does what:
   :class:`NarrationEdits` — the transcript panel's and the timeline's undoable edits;
 * :class:`ExportCommands` — File > Export (video, annotations, still) on the export worker's
   thread, and the in/out points that mark the range to export;
-* the widgets (video, transport, timeline, indicator and transcript panels) only show and
-  request.
+* :class:`SearchCommands` — finding a moment by typing (the field over the timeline, the
+  Search menu), the phrases' action spans and their proposals, on the search worker's
+  thread;
+* the widgets (video, transport, timeline, indicator and transcript panels, the search bar
+  and results) only show and request.
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ from narrlocal_gui.ui.player_controller import PlayerController, ShownFrame
 from narrlocal_gui.ui.preferences_dialog import PreferencesDialog
 from narrlocal_gui.ui.progress_widget import ProgressWidget
 from narrlocal_gui.ui.recent_menu import RecentMenu
+from narrlocal_gui.ui.search_actions import add_search_menus, build_search_actions
+from narrlocal_gui.ui.search_commands import SearchCommands
+from narrlocal_gui.ui.search_panel import SearchBar, SearchResultsPanel
+from narrlocal_gui.ui.search_results import SearchResults, search_marks
 from narrlocal_gui.ui.selection_model import SelectionModel
 from narrlocal_gui.ui.settings import (
     WINDOW_STATE_VERSION,
@@ -112,6 +119,7 @@ class MainWindow(QMainWindow):
         self.localize = LocalizeCommands(self, self.document, self.preferences)
         self.exports = ExportCommands(self, self.document, self.preferences, self.controller)
         self.adaptation = AdaptCommands(self, self.preferences)
+        self.search = SearchCommands(self, self.document, self.selection)
 
         # -- the widgets -------------------------------------------------------------------
         # The picture is the central widget; the transport bar and the timeline share the
@@ -139,6 +147,10 @@ class MainWindow(QMainWindow):
         )
         # The timeline under the transport bar, not beside it.
         self.splitDockWidget(transport_dock, timeline_dock, Qt.Orientation.Vertical)
+        # The search field sits in the timeline's title bar: it finds moments on it.
+        self.search_bar = SearchBar("Timeline", timeline_dock)
+        timeline_dock.setTitleBarWidget(self.search_bar)
+        self.timeline_dock = timeline_dock
         indicator_dock = self._dock(
             "Indicators",
             "indicatorDock",
@@ -153,6 +165,14 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
         self.tabifyDockWidget(indicator_dock, self.transcript_dock)
+        self.search_panel = SearchResultsPanel()
+        self.search_dock = self._dock(
+            "Search Results",
+            "searchDock",
+            self.search_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.tabifyDockWidget(indicator_dock, self.search_dock)
         indicator_dock.raise_()
         self.indicator_dock = indicator_dock
 
@@ -164,6 +184,7 @@ class MainWindow(QMainWindow):
         self.export_progress = ProgressWidget()
         self.adapt_progress = ProgressWidget()
         self.track_progress = ProgressWidget()
+        self.search_progress = ProgressWidget()
         self.clock_label = QLabel()
         self.clock_label.setObjectName("clockSourceLabel")
         self.clock_label.setToolTip("What keeps the picture in time")
@@ -173,6 +194,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.export_progress)
         self.statusBar().addPermanentWidget(self.adapt_progress)
         self.statusBar().addPermanentWidget(self.track_progress)
+        self.statusBar().addPermanentWidget(self.search_progress)
         self.statusBar().addPermanentWidget(self.clock_label)
 
         self.recent_menu = RecentMenu(self)
@@ -185,8 +207,12 @@ class MainWindow(QMainWindow):
                 indicator_dock.toggleViewAction(),
                 self.transcript_dock.toggleViewAction(),
                 timeline_dock.toggleViewAction(),
+                self.search_dock.toggleViewAction(),
             ],
         )
+        self.search_actions = build_search_actions(self)
+        add_search_menus(self.menuBar(), self.search_actions)
+        self.addActions(self.search_actions.all())
         self.transport.set_shortcuts(self.window_actions.transport_shortcuts())
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -200,6 +226,7 @@ class MainWindow(QMainWindow):
         self._wire_localize()
         self._wire_boxes()
         self._wire_exports()
+        self._wire_search()
         self._wire_actions()
         self._apply_preferences(prefs)
         self.window_actions.mute.setChecked(prefs.muted)
@@ -362,6 +389,22 @@ class MainWindow(QMainWindow):
         # its own copy of the project).
         self.files.opened.connect(x.reset_marks)
 
+    def _wire_search(self) -> None:
+        s, bar, panel = self.search, self.search_bar, self.search_panel
+        s.attach(self.search_actions, self.search_progress, self.statusBar())
+        self.search_actions.find.triggered.connect(self._focus_search)
+        bar.query_entered.connect(s.run_query)
+        s.results_changed.connect(bar.set_results)
+        s.results_changed.connect(panel.set_results)
+        s.results_changed.connect(self._show_search_results)
+        s.proposals_changed.connect(self.indicator_panel.set_proposals)
+        s.proposals_changed.connect(self._show_search_marks)
+        self.document.changed.connect(self._show_search_marks)
+        s.seek_requested.connect(self.controller.seek)
+        panel.result_chosen.connect(s.go_to)
+        panel.use_requested.connect(s.use_as_action_span)
+        self.indicator_panel.follow_chosen.connect(self.indicator_edits.set_follow)
+
     def _wire_actions(self) -> None:
         a, c, f = self.window_actions, self.controller, self.files
         a.open_video.triggered.connect(f.open_video)
@@ -387,7 +430,9 @@ class MainWindow(QMainWindow):
         a.next_phrase.triggered.connect(self.navigator.next)
         a.appearance.triggered.connect(self._show_appearance)
         a.shortcuts_help.triggered.connect(
-            lambda: dialogs.ShortcutsDialog(self.window_actions.all(), self).exec()
+            lambda: dialogs.ShortcutsDialog(
+                self.window_actions.all() + self.search_actions.all(), self
+            ).exec()
         )
         a.about.triggered.connect(lambda: dialogs.show_about(self))
 
@@ -435,6 +480,24 @@ class MainWindow(QMainWindow):
             if opened.is_demo:
                 self.controller.play()
 
+    @Slot()
+    def _focus_search(self) -> None:
+        self.timeline_dock.show()
+        self.search_bar.focus_field()
+
+    @Slot(SearchResults)
+    def _show_search_results(self, results: SearchResults) -> None:
+        if results.query:
+            self.search_dock.show()
+            self.search_dock.raise_()
+        self._show_search_marks()
+
+    @Slot()
+    def _show_search_marks(self, *_args: object) -> None:
+        self.timeline.set_search_marks(
+            search_marks(self.search.results, self.search.proposals, self.document.project.phrases)
+        )
+
     @Slot(AppearanceChosen)
     def _set_appearance(self, chosen: AppearanceChosen) -> None:
         self.indicator_edits.set_appearance(chosen.field, chosen.value)
@@ -459,6 +522,7 @@ class MainWindow(QMainWindow):
         self.document.set_autosave_seconds(prefs.autosave_seconds)
         self.opener.set_cache_bytes(prefs.frame_cache_mb * MIB)
         self.opener.default_duration = prefs.default_duration
+        self.opener.default_follow = prefs.default_follow
 
     @Slot()
     def _edit_preferences(self) -> None:
@@ -506,6 +570,7 @@ class MainWindow(QMainWindow):
         self.narration.shutdown()
         self.localize.shutdown()
         self.adaptation.shutdown()
+        self.search.shutdown()
         self.exports.shutdown()
         self.box_commands.shutdown()
         save_window_state(

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, Signal, Slot
 
-from narrlocal_gui.core.model import DisplaySettings, Project, VideoRef
+from narrlocal_gui.core.model import DisplaySettings, Project, SpanChoice, VideoRef
 from narrlocal_gui.core.project_io import looks_like_project
 from narrlocal_gui.media.frame_cache import DEFAULT_CACHE_BYTES
 from narrlocal_gui.media.media_info import MediaInfo
@@ -57,7 +57,12 @@ class OpenedDocument:
     is_demo: bool = False
 
 
-def project_for_video(path: Path, info: MediaInfo, default_duration: float | None) -> Project:
+def project_for_video(
+    path: Path,
+    info: MediaInfo,
+    default_duration: float | None,
+    default_follow: SpanChoice = SpanChoice.SPOKEN,
+) -> Project:
     """A new, untitled project for a video opened on its own: no phrases yet."""
     return Project(
         video=VideoRef(
@@ -68,7 +73,7 @@ def project_for_video(path: Path, info: MediaInfo, default_duration: float | Non
             fps=info.fps,
             size_bytes=info.size_bytes,
         ),
-        display=DisplaySettings(default_duration=default_duration),
+        display=DisplaySettings(default_duration=default_duration, default_follow=default_follow),
     )
 
 
@@ -114,6 +119,8 @@ class OpenCoordinator(QObject):
     ) -> None:
         super().__init__(parent)
         self.default_duration = default_duration
+        #: The span new indicators follow in new projects (Preferences).
+        self.default_follow = SpanChoice.SPOKEN
         self._pending: _Pending | None = None
 
         self.media_worker = MediaWorker(cache_bytes)
@@ -262,7 +269,9 @@ class OpenCoordinator(QObject):
         project = pending.project
         if project is None:
             # A video opened on its own becomes a new, untitled project.
-            project = project_for_video(pending.source or info.path, info, self.default_duration)
+            project = project_for_video(
+                pending.source or info.path, info, self.default_duration, self.default_follow
+            )
         self._finish(self._document(pending, project, info, frame_times))
 
     @Slot(JobFailed)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from narrlocal_gui.core.model import SpanChoice
 from narrlocal_gui.narration.asr_models import ASR_MODELS
 from narrlocal_gui.ui.settings import (
     AUTOSAVE_RANGE,
@@ -168,6 +169,14 @@ class PreferencesDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Indicator duration in new projects:", duration_row)
+        self.follow_action = QCheckBox("Follow the action span", self)
+        self.follow_action.setObjectName("followActionSpan")
+        self.follow_action.setToolTip(
+            "New indicators show when the phrase's action is seen (its action span, where it "
+            "has one) instead of when the phrase is spoken"
+        )
+        self.follow_action.setChecked(prefs.default_follow is SpanChoice.ACTION)
+        form.addRow("Indicators in new projects:", self.follow_action)
         form.addRow("Frame cache:", self.cache)
         form.addRow("Autosave after:", self.autosave)
         form.addRow("Speech recognition model:", self.asr_model)
@@ -199,6 +208,9 @@ class PreferencesDialog(QDialog):
         return replace(
             self._original,
             default_duration=None if self.whole_phrase.isChecked() else self.duration.value(),
+            default_follow=(
+                SpanChoice.ACTION if self.follow_action.isChecked() else SpanChoice.SPOKEN
+            ),
             frame_cache_mb=self.cache.value(),
             autosave_seconds=float(self.autosave.value()),
             asr_model=str(self.asr_model.currentData()),

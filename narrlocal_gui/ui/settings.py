@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
 
+from narrlocal_gui.core.model import SpanChoice
 from narrlocal_gui.narration.asr_models import ASR_MODELS, DEFAULT_ASR_MODEL
 
 MAX_RECENT = 10
@@ -104,6 +105,8 @@ class Preferences:
     recent_files: tuple[str, ...] = ()
     #: Display duration of indicators in new projects (seconds); None = the phrase's length.
     default_duration: float | None = 3.0
+    #: The span new indicators follow in new projects: when spoken, or the action span.
+    default_follow: SpanChoice = SpanChoice.SPOKEN
     frame_cache_mb: int = 256
     muted: bool = False
     volume: float = 1.0
@@ -140,6 +143,8 @@ class Preferences:
             raise ValueError(f"at most {MAX_RECENT} recent files")
         if self.asr_model not in ASR_MODELS:
             raise ValueError(f"unknown speech recognition model {self.asr_model!r}")
+        if not isinstance(self.default_follow, SpanChoice):
+            object.__setattr__(self, "default_follow", SpanChoice(self.default_follow))
         if not isinstance(self.compute_device, ComputeDevice):
             object.__setattr__(self, "compute_device", ComputeDevice(self.compute_device))
         if self.narration_language is not None and not is_language_code(self.narration_language):
@@ -239,6 +244,9 @@ def load_preferences(settings: QSettings) -> Preferences:
         return Preferences(
             recent_files=tuple(recent[:MAX_RECENT]),
             default_duration=duration,
+            default_follow=SpanChoice(
+                _choice(settings.value("default_follow"), tuple(SpanChoice), d.default_follow)
+            ),
             frame_cache_mb=int(
                 _clamp(
                     _float(settings.value("frame_cache_mb"), d.frame_cache_mb), cache_lo, cache_hi
@@ -285,6 +293,7 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
         settings.setValue(
             "default_duration", "none" if prefs.default_duration is None else prefs.default_duration
         )
+        settings.setValue("default_follow", prefs.default_follow.value)
         settings.setValue("frame_cache_mb", prefs.frame_cache_mb)
         settings.setValue("muted", prefs.muted)
         settings.setValue("volume", prefs.volume)

@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QEvent, QPointF, QRect, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import (
     QHelpEvent,
     QHideEvent,
@@ -56,7 +56,9 @@ from narrlocal_gui.core.timeline_view import (
     retimed,
     zoomed_view,
 )
+from narrlocal_gui.ui.search_results import SearchMarks
 from narrlocal_gui.ui.selection_model import SelectionModel
+from narrlocal_gui.ui.timeline_marks import paint_search_marks
 from narrlocal_gui.ui.timeline_paint import (
     GUTTER,
     EdgeDrag,
@@ -110,6 +112,7 @@ class TimelineWidget(QWidget):
         self._active: frozenset[int] = frozenset()  # indices into _spans
         self._wave: Waveform | None = None
         self._marks = InOutMarks()
+        self._search_marks = SearchMarks()
 
         self._view_start = 0.0
         self._px_per_s = 0.0
@@ -202,6 +205,14 @@ class TimelineWidget(QWidget):
     @property
     def _selected_indicator(self) -> str | None:
         return self._selection.selection().indicator_id
+
+    def set_search_marks(self, marks: SearchMarks) -> None:
+        """The search results, action spans and proposals to mark (see timeline_marks)."""
+        self._search_marks = marks
+        self.update()
+
+    def search_marks(self) -> SearchMarks:
+        return self._search_marks
 
     def set_in_out(self, marks: InOutMarks) -> None:
         """The in and out points: the range between them is shaded, each drawn as a bracket."""
@@ -421,6 +432,17 @@ class TimelineWidget(QWidget):
             self._cache = render_static(scene, self.devicePixelRatioF())
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._cache)
+        rows = scene.rows
+        painter.setClipRect(QRectF(GUTTER, 0, scene.content_width, rows.bottom))
+        paint_search_marks(
+            painter,
+            scene.axis,
+            rows.ruler.top(),
+            rows.wave.bottom(),
+            rows.phrases,
+            self._search_marks,
+            scene.palette,
+        )
         paint_overlay(painter, scene)
         painter.end()
 

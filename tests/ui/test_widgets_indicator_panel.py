@@ -72,7 +72,7 @@ def _data(model: IndicatorTableModel, row: int, column: Column, role: int = DISP
 
 def test_rows_columns_and_display_text(model: IndicatorTableModel) -> None:
     assert model.rowCount() == 3
-    assert model.columnCount() == 7
+    assert model.columnCount() == 8  # with the Action column (follow the action span)
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
     assert headers == [
         "On",
@@ -82,6 +82,7 @@ def test_rows_columns_and_display_text(model: IndicatorTableModel) -> None:
         "Duration",
         "Score",
         "Keys only",
+        "Action",
     ]
     assert _data(model, 0, Column.PHRASE) == "the chef picks up the knife"
     assert _data(model, 1, Column.START) == "01:02.3"

@@ -84,6 +84,7 @@ def test_help_lists_the_subcommands(capfd: pytest.CaptureFixture[str]) -> None:
         "align",
         "localize",
         "export",
+        "search",
         "synth",
         "train",
         "eval",

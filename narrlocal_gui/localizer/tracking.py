@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from narrlocal_gui.localizer.box_geometry import Box, box_iou, clip_box
+from narrlocal_gui.localizer.box_geometry import Box, clip_box
 from narrlocal_gui.progress import CancelCallback, Cancelled
 
 __all__ = [

@@ -8,8 +8,9 @@ each):
   before regions and tracks existed);
 * ``region``: :func:`~narrlocal_gui.localizer.regions.region_at` on every frame (GrabCut
   seeded by the heat map at the point);
-* ``region+track``: the region on keyframes (every ``keyframe_step``-th frame, and the
-  last), carried along the motion to the frames around them and filtered by their median
+* ``region+track`` (the default): the region on keyframes (every ``keyframe_step``-th
+  frame, by default every frame, and the last), carried along the motion to the frames
+  around them and filtered by their median
   (:func:`~narrlocal_gui.localizer.tracking.follow_detections`, ``radius`` frames each
   side), so a box follows its thing and one frame's jump does not move it.
 
@@ -50,8 +51,9 @@ _FLOWS_KEPT = 512
 @dataclass(frozen=True, slots=True)
 class BoxSettings:
     """How a clip's boxes are made (module docstring). ``keyframe_step``: a region is
-    segmented on every this many frames (2 = once a second at the default 2 frames/s);
-    chosen for speed, as GrabCut is most of the cost (docs/boxes.md); ``radius``: frames each
+    segmented on every this many frames (2 = once a second at the default 2 frames/s: half
+    the cost, but the evaluation's annotated frames then mostly get a carried box, which
+    scored no better than the heat-only one; docs/boxes.md); ``radius``: frames each
     side whose boxes the median takes (2 = a second each side at 2 frames/s); ``heat_radius``:
     the regions are seeded by the heat maps averaged over this many frames each side and
     at their mode (0: each frame's own map and point)."""
@@ -59,7 +61,7 @@ class BoxSettings:
     method: BoxMethod = "region+track"
     region: RegionSettings = field(default_factory=RegionSettings)
     track: TrackSettings = field(default_factory=TrackSettings)
-    keyframe_step: int = 2
+    keyframe_step: int = 1
     radius: int = 2
     heat_radius: int = 0
 

@@ -61,7 +61,7 @@ class RegionSettings:
     low: float = 0.2
     seed_radius: float = 0.03
     click_radius: float = 0.35
-    iterations: int = 3
+    iterations: int = 1
     work_side: int = WORK_SIDE
 
     def __post_init__(self) -> None:

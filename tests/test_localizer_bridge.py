@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from narrlocal_gui.localizer.clip_boxes import BoxSettings
 from narrlocal_gui.localizer.encoders.feature_cache import FeatureCache, MediaFingerprint
 from narrlocal_gui.localizer.encoders.imagenet_classes import class_names
 from narrlocal_gui.localizer.encoders.text_encoder import TextEncoder
@@ -144,9 +145,23 @@ def test_the_class_name_vectors_are_computed_once_and_kept(
 # -- the result ------------------------------------------------------------------------------
 
 
-def test_the_result_has_one_map_point_box_and_score_per_frame(bridge: BridgeLocalizer) -> None:
+def test_the_result_has_one_map_point_box_and_score_per_frame(
+    bridge: BridgeLocalizer, index: ClassNameIndex
+) -> None:
     clip = _random_clip(4)
-    loc = bridge.localize(clip, "put the lemon in the bowl")
+    # The heat-only boxes hold their frame's point; the default boxes (regions followed
+    # through the clip, a median over neighbouring frames) stay in the frame.
+    default = bridge.localize(clip, "put the lemon in the bowl")
+    for x1, y1, x2, y2 in default.boxes:
+        assert 0 <= x1 < x2 <= 160 and 0 <= y1 < y2 <= 90
+    heat_only = BridgeLocalizer(
+        bridge.video_encoder,
+        bridge.text_encoder,
+        config=BridgeConfig(boxes=BoxSettings(method="heat")),
+        class_index=index,
+    )
+    loc = heat_only.localize(clip, "put the lemon in the bowl")
+    np.testing.assert_array_equal(loc.points, default.points)
     assert isinstance(loc, Localization)
     assert loc.heatmaps.shape == (4, 14, 25)  # 448 px short side, 90 x 160 frames
     assert loc.heatmaps.dtype == np.float32

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from narrlocal_gui.localizer.box_geometry import box_iou
-from narrlocal_gui.localizer.tracking import follow_detections, track_box
+from narrlocal_gui.localizer.tracking import (
+    PointFlow,
+    follow_detections,
+    move_box,
+    point_flow,
+    track_box,
+)
 from narrlocal_gui.progress import Cancelled
 
 W, H = 320, 240
@@ -57,11 +63,26 @@ def test_cancel_stops_between_frames() -> None:
         track_box(frames, truth[0], cancel=lambda: next(calls))
 
 
+def flows_of(frames: list[np.ndarray]) -> list[PointFlow]:
+    return [point_flow(a, b) for a, b in itertools.pairwise(frames)]
+
+
+def test_point_flow_moves_a_box_by_the_texture() -> None:
+    frames, truth = texture_frames(2)
+    flow = point_flow(frames[0], frames[1])
+    moved = move_box(flow, truth[0])
+    assert moved is not None
+    assert moved == pytest.approx(truth[1], abs=1.0)
+    back = move_box(flow.reversed(), truth[1])
+    assert back == pytest.approx(truth[0], abs=1.0)
+    assert move_box(flow, (0.0, 0.0, 3.0, 3.0)) is None  # nothing to follow there
+
+
 def test_follow_detections_ignores_a_one_frame_jump() -> None:
     frames, truth = texture_frames(9)
-    detections = list(truth)
+    detections: list[tuple[float, ...] | None] = list(truth)
     detections[4] = (250.0, 170.0, 310.0, 230.0)  # one frame's evidence elsewhere
-    track = follow_detections(frames, detections)
+    track = follow_detections(flows_of(frames), detections, (W, H))
     assert len(track) == 9
     for got, want in zip(track, truth, strict=True):
         assert box_iou(got, want) >= 0.85, (got, want)
@@ -73,7 +94,19 @@ def test_follow_detections_ignores_a_one_frame_jump() -> None:
 def test_follow_detections_moves_to_evidence_that_holds() -> None:
     frames, truth = texture_frames(8)
     elsewhere = (240.0, 20.0, 300.0, 80.0)
-    detections = truth[:4] + [elsewhere] * 4  # from frame 4 on, the evidence is elsewhere
-    track = follow_detections(frames, detections)
+    detections: list[tuple[float, ...] | None] = [*truth[:4], *[elsewhere] * 4]
+    track = follow_detections(flows_of(frames), detections, (W, H))
     assert box_iou(track[-1], elsewhere) >= 0.9
     assert box_iou(track[0], truth[0]) >= 0.9
+
+
+def test_follow_detections_fills_frames_without_a_detection() -> None:
+    frames, truth = texture_frames(9)
+    detections: list[tuple[float, ...] | None] = [
+        box if i % 4 == 0 else None for i, box in enumerate(truth)
+    ]
+    track = follow_detections(flows_of(frames), detections, (W, H))
+    for got, want in zip(track, truth, strict=True):
+        assert box_iou(got, want) >= 0.9, (got, want)
+    with pytest.raises(ValueError):
+        follow_detections([], detections, (W, H))

@@ -61,7 +61,8 @@ class RegionSettings:
     low: float = 0.2
     seed_radius: float = 0.03
     click_radius: float = 0.35
-    iterations: int = 3
+    iterations: int = 1
+    work_side: int = WORK_SIDE
 
     def __post_init__(self) -> None:
         if self.method not in REGION_METHODS:
@@ -72,14 +73,16 @@ class RegionSettings:
             raise ValueError("radii must satisfy 0 < seed_radius < click_radius <= 1")
         if self.iterations < 1:
             raise ValueError("iterations must be >= 1")
+        if self.work_side < 16:
+            raise ValueError("work_side must be >= 16")
 
 
-def _work_picture(image: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """The picture at most WORK_SIDE a side, and the factors back to its pixels."""
+def _work_picture(image: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, float, float]:
+    """The picture at most ``side`` a side, and the factors back to its pixels."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or image.size == 0:
         raise ValueError(f"image must be (H, W, 3) uint8, got {image.shape} {image.dtype}")
     height, width = image.shape[:2]
-    scale = min(1.0, WORK_SIDE / max(width, height))
+    scale = min(1.0, side / max(width, height))
     work_w, work_h = max(1, round(width * scale)), max(1, round(height * scale))
     small = image
     if (work_w, work_h) != (width, height):
@@ -215,7 +218,7 @@ def region_at(
     the thing) seeds the segmentation; without it (a user's click) the seed is the point
     alone. The box always holds the point."""
     s = settings if settings is not None else RegionSettings()
-    small, sx, sy = _work_picture(image)
+    small, sx, sy = _work_picture(image, s.work_side)
     work_h, work_w = small.shape[:2]
     col = min(max(int(point[0] / sx), 0), work_w - 1)
     row = min(max(int(point[1] / sy), 0), work_h - 1)

@@ -13,9 +13,8 @@ project does not install (opencv-python-headless), and the ones in the main pack
 (Nano, Vit, DaSiamRPN) need network weights that would have to be downloaded.
 
 :func:`follow_detections` turns per-frame boxes found independently (one per sampled frame
-of a phrase's window) into a track: each detection is compared with the box tracked from
-the frame before; where they agree the two are averaged, where they disagree the track keeps
-following its thing unless the detection holds on (see the function). numpy and OpenCV
+of a phrase's window) into a track: a median filter of the detections carried along the
+motion to each frame (see the function). numpy and OpenCV
 only; the GUI's "Track forward" calls :func:`track_box`.
 """
 
@@ -27,13 +26,16 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from narrlocal_gui.localizer.box_geometry import Box, box_iou, clip_box
+from narrlocal_gui.localizer.box_geometry import Box, clip_box
 from narrlocal_gui.progress import CancelCallback, Cancelled
 
 __all__ = [
+    "PointFlow",
     "TrackSettings",
     "box_step",
     "follow_detections",
+    "move_box",
+    "point_flow",
     "track_box",
 ]
 
@@ -45,21 +47,17 @@ WORK_SIDE = 320
 class TrackSettings:
     """``max_points`` corners are looked for inside the box (``min_points`` must survive
     the forward-backward check, which keeps a point whose round trip ends within
-    ``fb_error`` work pixels, the value of the Median Flow paper); ``agree_iou``: a detection
-    and the tracked box agree from this IoU on (the usual box-match threshold)."""
+    ``fb_error`` work pixels, the value of the Median Flow paper)."""
 
     max_points: int = 100
     min_points: int = 4
     fb_error: float = 1.0
-    agree_iou: float = 0.5
 
     def __post_init__(self) -> None:
         if self.max_points < self.min_points or self.min_points < 2:
             raise ValueError("need max_points >= min_points >= 2")
         if not self.fb_error > 0:
             raise ValueError("fb_error must be > 0")
-        if not 0 < self.agree_iou < 1:
-            raise ValueError("agree_iou must be in (0, 1)")
 
 
 def _grey(frame: np.ndarray, scale: float) -> np.ndarray:
@@ -100,15 +98,80 @@ def box_step(
     if corners is None or len(corners) < s.min_points:
         return None
     start = np.asarray(corners, dtype=np.float32).reshape(-1, 1, 2)
+    p0, p1 = _follow(before, after, start, s)
+    if len(p0) < s.min_points:
+        return None
+    return _median_move(p0, p1, (x1, y1, x2, y2))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PointFlow:
+    """Points of a whole frame followed to the next one, kept where the flow back returns
+    within the forward-backward error: ``before`` and ``after`` (N, 2) in frame pixels.
+    Computed once per pair of frames, it moves any box between them (:func:`move_box`);
+    the localizer keeps them by frame content, so the overlapping windows of neighbouring
+    phrases share them."""
+
+    before: np.ndarray
+    after: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.before.shape != self.after.shape or self.before.ndim != 2:
+            raise ValueError("before and after must be (N, 2) alike")
+
+    def reversed(self) -> PointFlow:
+        return PointFlow(self.after, self.before)
+
+
+def _follow(
+    before: np.ndarray, after: np.ndarray, start: np.ndarray, s: TrackSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lucas-Kanade forward and back; the points kept and where they went (work pixels)."""
     lk = {"winSize": (15, 15), "maxLevel": 3}
     moved, ok, _ = cv2.calcOpticalFlowPyrLK(before, after, start, None, **lk)  # type: ignore[call-overload]
     back, ok_back, _ = cv2.calcOpticalFlowPyrLK(after, before, moved, None, **lk)  # type: ignore[call-overload]
     error = np.linalg.norm((back - start).reshape(-1, 2), axis=1)
     good = (ok.ravel() == 1) & (ok_back.ravel() == 1) & (error <= s.fb_error)
-    if int(good.sum()) < s.min_points:
+    return start.reshape(-1, 2)[good], moved.reshape(-1, 2)[good]
+
+
+def point_flow(
+    before: np.ndarray, after: np.ndarray, settings: TrackSettings | None = None
+) -> PointFlow:
+    """The :class:`PointFlow` from RGB frame ``before`` to ``after`` (one size): corners
+    over the whole picture (``max_points`` per work picture, on a grid of at least 8 work
+    pixels) followed by :func:`box_step`'s rule."""
+    s = settings if settings is not None else TrackSettings()
+    if before.shape != after.shape:
+        raise ValueError("both frames must have one size")
+    scale = _scale_of(before)
+    grey0, grey1 = _grey(before, scale), _grey(after, scale)
+    corners = cv2.goodFeaturesToTrack(
+        grey0, maxCorners=s.max_points * 4, qualityLevel=0.01, minDistance=8
+    )
+    if corners is None:
+        empty = np.zeros((0, 2), dtype=np.float32)
+        return PointFlow(empty, empty)
+    p0, p1 = _follow(grey0, grey1, np.asarray(corners, dtype=np.float32).reshape(-1, 1, 2), s)
+    return PointFlow(p0 / scale, p1 / scale)
+
+
+def move_box(
+    flow: PointFlow, box: Sequence[float], settings: TrackSettings | None = None
+) -> Box | None:
+    """Where ``box`` went by the points of ``flow`` inside it (median shift and scale, as
+    :func:`box_step`); None when fewer than ``min_points`` lie inside."""
+    s = settings if settings is not None else TrackSettings()
+    x1, y1, x2, y2 = (float(v) for v in box)
+    p0, p1 = flow.before, flow.after
+    inside = (p0[:, 0] >= x1) & (p0[:, 0] <= x2) & (p0[:, 1] >= y1) & (p0[:, 1] <= y2)
+    if int(inside.sum()) < s.min_points:
         return None
-    p0 = start.reshape(-1, 2)[good]
-    p1 = moved.reshape(-1, 2)[good]
+    return _median_move(p0[inside], p1[inside], (x1, y1, x2, y2))
+
+
+def _median_move(p0: np.ndarray, p1: np.ndarray, box: Box) -> Box:
+    x1, y1, x2, y2 = box
     dx, dy = (float(v) for v in np.median(p1 - p0, axis=0))
     i, j = np.triu_indices(len(p0), k=1)
     d0 = np.linalg.norm(p0[i] - p0[j], axis=1)
@@ -154,68 +217,53 @@ def track_box(
 
 
 def follow_detections(
-    frames: Sequence[np.ndarray] | np.ndarray,
-    detections: Sequence[Sequence[float]] | np.ndarray,
+    flows: Sequence[PointFlow],
+    detections: Sequence[Sequence[float] | None],
+    size: tuple[int, int],
     *,
+    radius: int = 2,
     settings: TrackSettings | None = None,
 ) -> list[Box]:
-    """One box per frame from independent per-frame ``detections``, following the thing.
+    """One box per frame from per-frame ``detections`` (boxes found independently, or None
+    where a frame has none): a median filter along the motion.
 
-    Forward through the frames, the track's box is carried to the next frame
-    (:func:`box_step`) and compared with that frame's detection. When they agree (IoU >=
-    ``agree_iou``) the box is their mean. When they do not, the track keeps its thing; but
-    a detection that the next frame's detection confirms (they agree with each other) takes
-    over, so a track that lost its thing, or started on a wrong one, goes where the evidence
-    stays, one frame late at most. The pass runs backward too, and each frame's box is the
-    mean of the two passes where they agree, else the detection's nearest of the two."""
+    For each frame, the detections of the frames up to ``radius`` before and after it are
+    carried to it along ``flows`` (``flows[i]`` goes from frame i to i + 1; a step that
+    cannot be followed leaves the box where it is, as for a still thing) and the box is
+    their coordinate-wise median. A median ignores a minority of outliers (a detection that
+    jumped to another thing or collapsed to a speck, in up to ``radius`` of the ``2 radius
+    + 1`` frames), and neighbouring frames share most of their window, so consecutive
+    boxes change little unless the evidence moves for good. A frame with no detection in
+    reach gets the nearest one carried; ``size`` = (W, H) is the frames'."""
     s = settings if settings is not None else TrackSettings()
     n = len(detections)
     if n == 0:
         return []
-    if len(frames) != n:
-        raise ValueError("one detection per frame is needed")
-    height, width = frames[0].shape[:2]
-    scale = _scale_of(frames[0])
-    greys = [_grey(f, scale) for f in frames]
-    dets = [clip_box(d, (width, height)) for d in detections]
-    forward = _one_pass(greys, dets, scale, (width, height), s)
-    backward = _one_pass(greys[::-1], dets[::-1], scale, (width, height), s)[::-1]
+    if len(flows) != n - 1:
+        raise ValueError("one flow between each two frames is needed")
+    if radius < 0:
+        raise ValueError("radius must be >= 0")
+    dets = [clip_box(d, size) if d is not None else None for d in detections]
+    found = [i for i, d in enumerate(dets) if d is not None]
+    if not found:
+        return [(0.0, 0.0, float(size[0]), float(size[1]))] * n
+    back_flows = [f.reversed() for f in flows]
     out: list[Box] = []
-    for f, b, d in zip(forward, backward, dets, strict=True):
-        if box_iou(f, b) >= s.agree_iou:
-            out.append(_mean(f, b))
-        else:
-            out.append(f if box_iou(f, d) >= box_iou(b, d) else b)
-    return out
-
-
-def _mean(a: Sequence[float], b: Sequence[float]) -> Box:
-    return (
-        (float(a[0]) + float(b[0])) / 2,
-        (float(a[1]) + float(b[1])) / 2,
-        (float(a[2]) + float(b[2])) / 2,
-        (float(a[3]) + float(b[3])) / 2,
-    )
-
-
-def _one_pass(
-    greys: Sequence[np.ndarray],
-    dets: Sequence[Box],
-    scale: float,
-    size: tuple[int, int],
-    s: TrackSettings,
-) -> list[Box]:
-    current = dets[0]
-    out = [current]
-    for i in range(1, len(dets)):
-        moved = box_step(greys[i - 1], greys[i], tuple(v * scale for v in current), s)
-        carried = clip_box(tuple(v / scale for v in moved), size) if moved is not None else current
-        det = dets[i]
-        if box_iou(carried, det) >= s.agree_iou:
-            current = _mean(carried, det)
-        elif i + 1 < len(dets) and box_iou(det, dets[i + 1]) >= s.agree_iou:
-            current = det
-        else:
-            current = carried
-        out.append(current)
+    for t in range(n):
+        near = [i for i in found if abs(i - t) <= radius]
+        if not near:
+            near = [min(found, key=lambda i: abs(i - t))]
+        carried = []
+        for i in near:
+            box = dets[i]
+            assert box is not None
+            step = 1 if i < t else -1
+            for j in range(i, t, step):
+                flow = flows[j] if step == 1 else back_flows[j - 1]
+                moved = move_box(flow, box, s)
+                if moved is not None:
+                    box = clip_box(moved, size)
+            carried.append(box)
+        median = np.median(np.asarray(carried, dtype=np.float64), axis=0)
+        out.append(clip_box(tuple(float(v) for v in median), size))
     return out

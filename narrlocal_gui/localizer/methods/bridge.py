@@ -22,8 +22,11 @@ Nothing here is trained. Two pretrained encoders meet through the 1000 ImageNet 
   still frame stays dark) is added with ``motion_weight``: described actions are where
   hands and tools move, and ImageNet has no class for hands.
 
-The point of a frame is the mode of its heat map and the box the connected region above
-``box_threshold`` of the peak (localizer/heatmaps.py, shared with the other methods). A
+The point of a frame is the mode of its heat map (localizer/heatmaps.py, shared with the
+other methods); the boxes are made by ``boxes`` (localizer/clip_boxes.py: by default GrabCut
+seeded by the heat map at the point on keyframes, followed through the frames between;
+``BoxSettings(method="heat")`` gives the connected region above ``box_threshold`` of the
+peak, the boxes before). A
 frame's score is its semantic evidence (the peak of its map before rescaling, relative to
 the window's range) times the phrase's temporal prior.
 
@@ -50,6 +53,7 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
+from narrlocal_gui.localizer.clip_boxes import BoxSettings, FlowMemory, clip_boxes
 from narrlocal_gui.localizer.encoders.feature_cache import (
     FeatureCache,
     FeatureKey,
@@ -102,6 +106,7 @@ class BridgeConfig:
     motion_weight: float = 1.0
     motion_percentile: float = 99.5
     box_threshold: float = BOX_THRESHOLD
+    boxes: BoxSettings = field(default_factory=BoxSettings)
 
     def __post_init__(self) -> None:
         if self.short_side <= 0 or self.short_side % 32:
@@ -215,6 +220,7 @@ class BridgeLocalizer:
         self._grid_bytes = 0
         self._motion: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
         self._flow = FlowLocalizer()
+        self._flows = FlowMemory()
         self._lock = threading.Lock()
         weight, bias = video_encoder.fc
         self._fc_weight = weight
@@ -455,6 +461,16 @@ class BridgeLocalizer:
         for i in range(n):
             points[i], boxes[i] = point_and_box(
                 heat[i], clip.size, threshold=self.config.box_threshold
+            )
+        if self.config.boxes.method != "heat":
+            boxes = clip_boxes(
+                clip.frames,
+                heat,
+                points,
+                settings=self.config.boxes,
+                digests=clip.digests(),
+                memory=self._flows,
+                cancel=cancel,
             )
         return Localization(
             times=clip.times.copy(), heatmaps=heat, points=points, boxes=boxes, scores=scores

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import importlib
 import os
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from narrlocal_gui.errors import UserFacingError
+from narrlocal_gui.localizer.clip_boxes import BoxSettings, FlowMemory, clip_boxes
 from narrlocal_gui.localizer.encoders.interface import TextFeatureEncoder, VideoFeatureEncoder
 from narrlocal_gui.localizer.frame_choice import frame_groups
 from narrlocal_gui.localizer.heatmaps import (
@@ -69,6 +71,7 @@ class CommaLocalizer:
         device: str = "cpu",
         short_side: int = 224,
         threshold: float = BOX_THRESHOLD,
+        boxes: BoxSettings | None = None,
     ) -> None:
         from narrlocal_gui.localizer.model.checkpoints import load_checkpoint
         from narrlocal_gui.localizer.model.network import CommaModel
@@ -80,6 +83,8 @@ class CommaLocalizer:
         self.device = device
         self.short_side = short_side
         self.threshold = threshold
+        self.boxes = boxes if boxes is not None else BoxSettings()
+        self._flows = FlowMemory()
         self._video_encoder = video_encoder
         self._text_encoder = text_encoder
 
@@ -145,6 +150,18 @@ class CommaLocalizer:
         if result is None:
             return uniform_localization(clip)
         heat, times = result
-        return localization_from_heatmaps(
+        loc = localization_from_heatmaps(
             heat, times, clip, threshold=self.threshold, interpolation=self.interpolation
         )
+        if self.boxes.method == "heat":
+            return loc
+        boxes = clip_boxes(
+            clip.frames,
+            loc.heatmaps,
+            loc.points,
+            settings=self.boxes,
+            digests=clip.digests(),
+            memory=self._flows,
+            cancel=cancel,
+        )
+        return replace(loc, boxes=boxes)

@@ -23,8 +23,8 @@ __all__ = ["SHIPPED_NAME", "shipped_checkpoint", "shipped_info"]
 
 SHIPPED_NAME = "comma-synth.pt"
 SHIPPED_INFO = "comma-synth.json"
-SHIPPED_SHA256 = "f0d3710e2d5f41c6f044056190510e0b96c004f5d012bab09f91c3c249f0cdce"
-SHIPPED_SIZE = 427_273
+SHIPPED_SHA256 = "5db5436868f34a7311d7c227c7e95b69aba2d5aaac1eb06e652117c45680314e"
+SHIPPED_SIZE = 427_337
 
 _ADVICE = "reinstall NarrLocal (or restore the file from its repository)."
 

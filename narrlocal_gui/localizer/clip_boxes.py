@@ -21,11 +21,13 @@ numpy and OpenCV only.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -46,6 +48,12 @@ BoxMethod = Literal["heat", "region", "region+track"]
 BOX_METHODS: tuple[BoxMethod, ...] = ("heat", "region", "region+track")
 
 _FLOWS_KEPT = 512
+# OpenCV releases the GIL inside GrabCut and the optical flow, so a clip's frames are
+# segmented and tracked side by side, a batch at a time (cancel is checked between batches).
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_BATCH = 8
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,25 +152,33 @@ def clip_boxes(
     if s.heat_radius > 0:
         heatmaps, points = _smoothed(heatmaps, size, s.heat_radius)
     keys = _keyframes(n, s.keyframe_step) if s.method == "region+track" else set(range(n))
-    detections: list[Box | None] = []
-    for i in range(n):
-        if cancel is not None and cancel():
-            raise Cancelled()
-        if i in keys:
-            point = (float(points[i][0]), float(points[i][1]))
-            detections.append(region_at(frames[i], point, heatmaps[i], settings=s.region))
-        else:
-            detections.append(None)
-    if s.method == "region" or n == 1:
-        return np.asarray(detections, dtype=np.float64)
-    flows: list[PointFlow] = []
-    for i in range(n - 1):
-        if cancel is not None and cancel():
-            raise Cancelled()
+
+    def detect(i: int) -> Box | None:
+        if i not in keys:
+            return None
+        point = (float(points[i][0]), float(points[i][1]))
+        return region_at(frames[i], point, heatmaps[i], settings=s.region)
+
+    def flow(i: int) -> PointFlow:
         if memory is not None and digests is not None:
-            flows.append(
-                memory.flow((digests[i], digests[i + 1]), frames[i], frames[i + 1], s.track)
-            )
-        else:
-            flows.append(point_flow(frames[i], frames[i + 1], s.track))
+            return memory.flow((digests[i], digests[i + 1]), frames[i], frames[i + 1], s.track)
+        return point_flow(frames[i], frames[i + 1], s.track)
+
+    with ThreadPoolExecutor(_WORKERS, thread_name_prefix="narrlocal-boxes") as pool:
+        detections = _batched(pool, detect, n, cancel)
+        if s.method == "region" or n == 1:
+            return np.asarray(detections, dtype=np.float64)
+        flows = _batched(pool, flow, n - 1, cancel)
     return np.asarray(follow_detections(flows, detections, size, radius=s.radius, settings=s.track))
+
+
+def _batched(
+    pool: ThreadPoolExecutor, work: Callable[[int], _T], n: int, cancel: CancelCallback | None
+) -> list[_T]:
+    """``work(i)`` for i in 0..n-1 on ``pool``, in order, checking ``cancel`` between batches."""
+    done: list[_T] = []
+    for start in range(0, n, _BATCH):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        done.extend(pool.map(work, range(start, min(start + _BATCH, n))))
+    return done

@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +31,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_localize import VIDEO, phrases_of  # noqa: E402
+from benchmarks.bench_localize import VIDEO, child, phrases_of  # noqa: E402
 
 
 def work(spec: dict[str, Any]) -> dict[str, Any]:
@@ -61,21 +59,6 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
     localizer.close()
     tracks = [[list(p.box.as_tuple()) for p in r.track] for r in results]
     return {"seconds": seconds, "cpu": cpu, "tracks": tracks}
-
-
-def child(spec: dict[str, Any]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"worker failed:\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def stability(tracks: list[list[list[float]]], size: tuple[int, int]) -> dict[str, float]:
@@ -121,7 +104,7 @@ def main() -> None:
     for way in args.ways.split(","):
         with tempfile.TemporaryDirectory(prefix="bench-boxes-") as cache:
             spec = {"video": str(args.video), "phrases": phrases, "cache": cache, "way": way}
-            out = child(spec)
+            out = child(spec, __file__)
         figures = stability(out["tracks"], (info.width, info.height))
         print(
             f"{way:<14} {figures['boxes']:>4} {figures['mean_iou']:>9.3f} "

@@ -116,9 +116,10 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def child(spec: dict[str, Any]) -> dict[str, Any]:
+def child(spec: dict[str, Any], script: str = __file__) -> dict[str, Any]:
+    """``script --worker SPEC`` in a fresh process (cold caches); its last line, as JSON."""
     done = subprocess.run(
-        [sys.executable, __file__, "--worker", json.dumps(spec)],
+        [sys.executable, script, "--worker", json.dumps(spec)],
         capture_output=True,
         text=True,
         cwd=REPO,
